@@ -1,0 +1,5 @@
+"""Placeholder mixin; replaced by the saving implementation."""
+
+
+class SavingMixin:
+    pass
