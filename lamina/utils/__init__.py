@@ -1,0 +1,6 @@
+"""Utilities with Keras's names: ``to_categorical``, ``normalize``, ``set_random_seed``."""
+from . import np_utils
+from .np_utils import normalize, to_categorical
+from .rng_utils import set_random_seed
+
+__all__ = ["to_categorical", "normalize", "set_random_seed", "np_utils"]
