@@ -12,7 +12,7 @@ _counts: dict[str, int] = defaultdict(int)
 
 def to_snake_case(name: str) -> str:
     s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+    s = re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
     return s.replace("__", "_").lstrip("_")
 
 
