@@ -1,0 +1,78 @@
+"""The ``lamina`` command: train, evaluate and predict from the shell.
+
+Sub-command modules are imported only when run, so ``lamina --help`` answers
+without loading torch.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lamina",
+        description="The classic Keras workflow for neural networks on images, on PyTorch.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    t = sub.add_parser("train", help="train a network (default: the course CNN on the bundled MNIST sample)",
+                       description="Train a network and write the model, its history (JSON) and a "
+                                   "loss/accuracy curve (PNG) into an output folder.")
+    t.add_argument("--model", default="cnn",
+                   help="logreg, mlp, cnn, convnet, or a Python file defining build_model() (default: cnn)")
+    t.add_argument("--dataset", default="mnist-sample", help="dataset name (default: mnist-sample)")
+    t.add_argument("--epochs", type=int, default=40, help="maximum epochs; early stopping usually ends "
+                                                         "sooner (default: 40)")
+    t.add_argument("--batch-size", type=int, default=50, help="samples per step (default: 50)")
+    t.add_argument("--optimizer", default="sgd", help="optimizer name (default: sgd with Nesterov momentum 0.9)")
+    t.add_argument("--lr", type=float, default=None, help="learning rate (default: the model's course value)")
+    t.add_argument("--patience", type=int, default=5, help="early-stopping patience in epochs (default: 5)")
+    t.add_argument("--validation-split", type=float, default=0.1,
+                   help="fraction of training data held out for validation (default: 0.1)")
+    t.add_argument("--seed", type=int, default=4487, help="random seed (default: 4487, as in the course)")
+    t.add_argument("--output", default=None, help="output folder (default: runs/<model>-<time>)")
+    t.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="progress display (default: 1)")
+
+    e = sub.add_parser("evaluate", help="evaluate a saved model on a dataset's test split")
+    e.add_argument("model", help="a .lamina file")
+    e.add_argument("--dataset", default="mnist-sample", help="dataset name (default: mnist-sample)")
+    e.add_argument("--batch-size", type=int, default=256)
+
+    p = sub.add_parser("predict", help="classify image files (PNG/JPEG) with a saved model")
+    p.add_argument("model", help="a .lamina file")
+    p.add_argument("images", nargs="+", help="image files")
+    p.add_argument("--top", type=int, default=3, help="how many classes to show per image (default: 3)")
+    p.add_argument("--invert", action="store_true",
+                   help="invert grey levels (for dark digits on a light background)")
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from .. import __version__
+        print(f"lamina {__version__}")
+        return 0
+    if args.command is None:
+        parser.print_help()
+        return 0
+    from ._errors import CLIError
+    try:
+        if args.command == "train":
+            from .train import run
+        elif args.command == "evaluate":
+            from .evaluate import run
+        else:
+            from .predict import run
+        return run(args) or 0
+    except CLIError as err:
+        print(f"lamina {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""``lamina train``: train a network, report test accuracy, save model, history and curves."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from . import _data, zoo
+from ._errors import CLIError
+
+
+def _optimizer(name: str, lr: float):
+    from .. import optimizers
+    if name.lower() == "sgd":
+        return optimizers.SGD(learning_rate=lr, momentum=0.9, nesterov=True)
+    try:
+        opt = optimizers.get(name)
+    except ValueError as err:
+        raise CLIError(str(err)) from None
+    opt.learning_rate = lr
+    return opt
+
+
+def _output_dir(args) -> Path:
+    if args.output:
+        out = Path(args.output)
+    else:
+        stem = Path(args.model).stem if args.model.endswith(".py") else args.model
+        out = Path("runs") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def save_curves(history: dict, path: Path) -> None:
+    """Loss and accuracy per epoch, training against validation."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = [k for k in ("loss", "accuracy") if k in history]
+    fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.6), squeeze=False)
+    for ax, key in zip(axes[0], keys):
+        epochs = range(1, len(history[key]) + 1)
+        ax.plot(epochs, history[key], "o-", label=f"training {key}")
+        if f"val_{key}" in history:
+            ax.plot(epochs, history[f"val_{key}"], "s-", label=f"validation {key}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(key)
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def run(args) -> int:
+    for name in ("epochs", "batch_size", "patience"):
+        if getattr(args, name) <= 0:
+            raise CLIError(f"--{name.replace('_', '-')} must be a positive integer; received {getattr(args, name)}.")
+    if not 0.0 <= args.validation_split < 1.0:
+        raise CLIError(f"--validation-split must be in [0, 1); received {args.validation_split}.")
+    if args.lr is not None and not args.lr > 0:
+        raise CLIError(f"--lr must be positive; received {args.lr}.")
+
+    from .. import callbacks, utils
+
+    utils.set_random_seed(args.seed)
+    (x, y), (x_test, y_test) = _data.load(args.dataset)
+    num_classes = int(y.max()) + 1
+    model = zoo.build(args.model, x.shape[1:], num_classes)
+    lr = args.lr if args.lr is not None else zoo.DEFAULT_LR.get(args.model, 0.01)
+    model.compile(optimizer=_optimizer(args.optimizer, lr), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    model.summary()
+    monitor = "val_accuracy" if args.validation_split else "accuracy"
+    stop = callbacks.EarlyStopping(monitor=monitor, min_delta=1e-4, patience=args.patience,
+                                   restore_best_weights=True, verbose=1)
+    start = time.perf_counter()
+    history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
+                        validation_split=args.validation_split, callbacks=[stop], verbose=args.verbose)
+    train_seconds = time.perf_counter() - start
+    test_loss, test_acc = model.evaluate(x_test, y_test, batch_size=256, verbose=0)
+
+    out = _output_dir(args)
+    model.save(out / "model.lamina")
+    record = {"model": args.model, "dataset": args.dataset, "epochs_run": len(history.epoch),
+              "train_seconds": round(train_seconds, 2), "test_loss": test_loss, "test_accuracy": test_acc,
+              "history": history.history}
+    (out / "history.json").write_text(json.dumps(record, indent=2))
+    save_curves(history.history, out / "curves.png")
+    print(f"test accuracy: {test_acc:.4f} (test loss {test_loss:.4f}, {len(x_test)} images)")
+    print(f"trained {len(history.epoch)} epochs in {train_seconds:.1f}s")
+    print(f"saved model, history and curves in {out}/")
+    return 0
