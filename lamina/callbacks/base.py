@@ -20,7 +20,9 @@ class Callback:
     ``trainer.epoch``, ``trainer.rng_state()`` / ``trainer.set_rng_state()``).
     """
 
-    # Lower runs first at each event (fastai-style); History is first, progress last.
+    # Lower runs first at each event (fastai-style). User callbacks (0) run before History (100),
+    # as Keras 3 appends History after them, so keys they add to the logs ('learning_rate') are
+    # recorded; BackupAndRestore and the progress display run last.
     order = 0
 
     def __init__(self):
@@ -36,6 +38,10 @@ class Callback:
 
     def set_trainer(self, trainer):
         self.trainer = trainer
+
+    def _set_callback_list(self, callback_list):
+        # The list this callback runs in: BackupAndRestore saves the state of its peers.
+        self._callback_list = callback_list
 
     # Keras 2 names kept as aliases of the train-batch hooks.
     def on_batch_begin(self, batch, logs=None): pass
@@ -97,6 +103,7 @@ class CallbackList:
                 cb.set_params(params)
             if trainer is not None:
                 cb.set_trainer(trainer)
+            cb._set_callback_list(self)
         self._with_hook = {h: [c for c in self.callbacks if c._overrides(h)] for h in _BATCH_HOOKS}
 
     def wants_batch_logs(self, mode: str = "train") -> bool:
@@ -145,7 +152,7 @@ class CallbackList:
 class History(Callback):
     """Records the epoch logs: ``history.history['val_loss']`` is a list with one value per epoch."""
 
-    order = -100
+    order = 100
 
     def __init__(self):
         super().__init__()

@@ -1,0 +1,22 @@
+"""The one place where callbacks write their verbose messages (``verbose=1``).
+
+Keras prints these with ``io_utils.print_msg``; lamina routes them through the
+running fit's progress display when it has one (so a message does not break a
+progress bar line), else writes a line to stdout.
+"""
+from __future__ import annotations
+
+import sys
+
+__all__: list[str] = []
+
+
+def print_msg(callback, message: str) -> None:
+    trainer = getattr(callback, "trainer", None)
+    progress = getattr(trainer, "progress", None)
+    write = getattr(progress, "message", None)
+    if callable(write):
+        write(message)
+        return
+    sys.stdout.write(message + "\n")
+    sys.stdout.flush()
