@@ -124,6 +124,10 @@ def write_idx(path, array, compress: bool | None = None) -> None:
     body = np.ascontiguousarray(array, dtype=native.newbyteorder(">")).tobytes()
     if compress is None:
         compress = path.endswith(".gz")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise FileNotFoundError(f"write_idx cannot write {path!r}: the folder {parent!r} does not exist. "
+                                f"Create it first, e.g. os.makedirs({parent!r}).")
     payload = header + body
     if compress:
         import gzip

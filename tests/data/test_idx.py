@@ -162,3 +162,8 @@ def test_write_rejects_dtypes_idx_cannot_hold(tmp_path, dtype):
     with pytest.raises(ValueError, match=rf"cannot store dtype '{dtype}'.*astype"):
         write_idx(tmp_path / "x", np.zeros(3, dtype=dtype))
     assert not list(tmp_path.iterdir())
+
+
+def test_write_into_missing_folder_names_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"the folder .*no-such-dir' does not exist"):
+        write_idx(tmp_path / "no-such-dir" / "x-idx", np.zeros(2, dtype=np.uint8))
