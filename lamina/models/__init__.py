@@ -1,5 +1,6 @@
 """Models: Sequential, the functional Model, and loading."""
 from .functional import Model
 from .sequential import Sequential
+from ..saving.api import load_model, model_from_json, save_model
 
-__all__ = ["Model", "Sequential"]
+__all__ = ["Model", "Sequential", "load_model", "model_from_json", "save_model"]
