@@ -58,15 +58,20 @@ def _collect_loss(value) -> None:
         _loss_collector.append(value)
 
 
-def _is_symbolic(x) -> bool:
-    from ..models.symbolic import KerasTensor
+_KerasTensor = None
 
-    if isinstance(x, KerasTensor):
+
+def _is_symbolic(x) -> bool:
+    global _KerasTensor
+    if _KerasTensor is None:
+        from ..models.symbolic import KerasTensor
+        _KerasTensor = KerasTensor
+    if isinstance(x, _KerasTensor):
         return True
     if isinstance(x, (list, tuple)):
-        return any(isinstance(v, KerasTensor) for v in x)
+        return any(isinstance(v, _KerasTensor) for v in x)
     if isinstance(x, dict):
-        return any(isinstance(v, KerasTensor) for v in x.values())
+        return any(isinstance(v, _KerasTensor) for v in x.values())
     return False
 
 
@@ -193,17 +198,11 @@ class Layer(nn.Module):
     # ------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
         inputs = args[0] if args else kwargs.get("inputs")
-        if _is_symbolic(inputs):
-            from ..models.symbolic import symbolic_call
-            return symbolic_call(self, args, kwargs)
-        if not isinstance(inputs, torch.Tensor) and inputs is not None and not isinstance(inputs, (list, tuple, dict)):
-            inputs = _as_tensor(inputs, self._device_hint())
-            args = (inputs,) + tuple(args[1:]) if args else args
-            if not args:
-                kwargs["inputs"] = inputs
-        elif isinstance(inputs, (list, tuple)) and inputs and not isinstance(inputs[0], torch.Tensor):
-            inputs = _as_tensor(inputs, self._device_hint())
-            args = (inputs,) + tuple(args[1:])
+        if not isinstance(inputs, torch.Tensor):
+            if _is_symbolic(inputs):
+                from ..models.symbolic import symbolic_call
+                return symbolic_call(self, args, kwargs)
+            inputs, args, kwargs = self._convert_inputs(inputs, args, kwargs)
         if not self.built:
             self._build_for(_shape_of(inputs), device=_first_device(inputs))
         if "training" in kwargs and not self._call_takes_training:
@@ -213,12 +212,24 @@ class Layer(nn.Module):
         except RuntimeError as err:
             self._explain_runtime_error(inputs, err)
             raise
-        if self.activity_regularizer is not None and _loss_collector is not None:
+        if _loss_collector is not None and self.activity_regularizer is not None:
             outs = out if isinstance(out, (list, tuple)) else [out]
             for o in outs:
-                # Keras (tf.keras) divides the activity penalty by the batch size.
+                # tf.keras divides the activity penalty by the batch size.
                 _loss_collector.append(self.activity_regularizer(o) / o.shape[0])
         return out
+
+    def _convert_inputs(self, inputs, args, kwargs):
+        """numpy arrays (or lists of them) -> tensors on the layer's device, as Keras accepts."""
+        if inputs is None or isinstance(inputs, dict) or (
+                isinstance(inputs, (list, tuple)) and inputs and isinstance(inputs[0], torch.Tensor)):
+            return inputs, args, kwargs
+        inputs = _as_tensor(inputs, self._device_hint())
+        if args:
+            args = (inputs,) + tuple(args[1:])
+        else:
+            kwargs["inputs"] = inputs
+        return inputs, args, kwargs
 
     def add_loss(self, value) -> None:
         """Add a term to the training loss from inside call() (Keras add_loss)."""
