@@ -139,8 +139,8 @@ def model_file_config(model, include_compile: bool = True) -> dict:
 
 def _optimizer_files(model):
     opt = getattr(model, "optimizer", None)
-    if not isinstance(opt, torch.optim.Optimizer) or not opt.param_groups:
-        return None
+    if not isinstance(opt, torch.optim.Optimizer) or not getattr(opt, "param_groups", None):
+        return None  # not compiled, or compiled but never built (no fit yet): no state to keep
     import safetensors.torch
     tensors, meta = optimizer_state_to_tensors(opt)
     return safetensors.torch.save(tensors), json.dumps(meta).encode()
@@ -242,17 +242,17 @@ def _restore_training(model, members: dict, cfg: dict, path: str) -> None:
     if _OPT_TENSORS not in members or _OPT_META not in members:
         return
     import safetensors.torch
-    build = getattr(model, "_build_optimizer", None)
-    if callable(build):
-        build()
     opt = getattr(model, "optimizer", None)
     if not isinstance(opt, torch.optim.Optimizer):
         warnings.warn(f"'{path}' holds optimizer state, but the compiled model's optimizer "
-                      f"({type(opt).__name__}) is not a built torch optimizer; training restarts the "
+                      f"({type(opt).__name__}) is not a torch optimizer; training restarts the "
                       f"optimizer from scratch.", stacklevel=3)
         return
     meta = _parse_json(members[_OPT_META], path, _OPT_META)
     try:
+        build = getattr(model, "_build_optimizer", None)
+        if callable(build):
+            build()  # attach the parameters now, so that their shapes are checked against the saved state
         tensors = safetensors.torch.load(members[_OPT_TENSORS])
         load_optimizer_state(opt, tensors, meta)
     except Exception as err:  # a model is still usable for inference without its optimizer state

@@ -102,7 +102,8 @@ def layer_from_config(spec: dict, custom_objects: dict | None = None):
                              f"@lamina.saving.register_serializable().") from None
     if not (isinstance(cls, type) and issubclass(cls, Layer)):
         raise TypeError(f"custom_objects[{name!r}] must be a lamina Layer or Model subclass. Received {cls!r}.")
-    config = dict(spec.get("config") or {})
+    config = spec.get("config") or {}
+    config = list(config) if isinstance(config, list) else dict(config)
     if issubclass(cls, Model):
         return cls.from_config(config, custom_objects=custom_objects)
     return cls.from_config(config)

@@ -159,7 +159,9 @@ def load_optimizer_state(optimizer, tensors: dict[str, torch.Tensor], meta: dict
         raise ValueError(f"This optimizer state uses format version {meta['version']}; this lamina reads up to "
                          f"version {VERSION}. Upgrade lamina to load it.")
     saved, current = meta.get("param_shapes"), _param_shapes(optimizer)
-    if saved is not None and saved != current:
+    # An optimizer that is not built yet (a lamina optimizer before fit) keeps the state and applies it
+    # when it is built; torch checks the group sizes then.
+    if saved and current and saved != current:
         if len(saved) != len(current):
             detail = f"{len(saved)} parameter group(s) were saved; the optimizer has {len(current)}"
         else:
