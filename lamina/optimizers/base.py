@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections import OrderedDict
 
 import torch
 
@@ -114,6 +115,8 @@ class Optimizer(torch.optim.Optimizer):
         self._exclude_names: tuple[str, ...] = ()
         self._cache: dict[int, tuple] = {}
         self._pending_state = None
+        for attr in _HOOK_ATTRS:  # torch's hook registries, usable before build
+            setattr(self, attr, OrderedDict())
 
     # ----------------------------------------------------------------- arguments
     def _legacy_kwargs(self, kwargs, learning_rate):
@@ -229,7 +232,7 @@ class Optimizer(torch.optim.Optimizer):
             return
         old_state = dict(self.state) if self.built else {}
         base_lr = self.learning_rate  # the current value (set by ReduceLROnPlateau, a torch scheduler, ...)
-        hooks = {k: getattr(self, k) for k in _HOOK_ATTRS if hasattr(self, k)}
+        hooks = {k: getattr(self, k) for k in _HOOK_ATTRS}
         torch.optim.Optimizer.__init__(self, groups, {"lr": base_lr})
         self.__dict__.update(hooks)
         self.built = True
