@@ -1,0 +1,88 @@
+"""Helpers shared by the spatial layer families (conv, pooling, reshaping).
+
+The TensorFlow 'same' padding rule, output lengths, the channels_last <-> torch
+permutations and the hints shape errors print live here once.
+"""
+from __future__ import annotations
+
+import math
+
+from .. import config as _config
+from .._errors import check_choice
+from .._registry import serialize
+
+__all__: list[str] = []
+
+# Permutation of a channels_last tensor into torch's (batch, channels, *spatial)
+# order, and back, by spatial rank.
+TO_TORCH = {1: (0, 2, 1), 2: (0, 3, 1, 2), 3: (0, 4, 1, 2, 3)}
+FROM_TORCH = {1: (0, 2, 1), 2: (0, 2, 3, 1), 3: (0, 2, 3, 4, 1)}
+
+
+def serialize_arg(value):
+    """Config form of an initializer/regularizer argument, also for an already serialized dict."""
+    if value is None or isinstance(value, (str, int, float, bool, dict)):
+        return value
+    return serialize(value)
+
+
+def data_format(value) -> str:
+    return _config.normalize_data_format(value)
+
+
+def padding_mode(owner: str, value, allow_causal: bool = False) -> str:
+    choices = ["valid", "same"] + (["causal"] if allow_causal else [])
+    return check_choice(owner, "padding", value, choices)
+
+
+def tf_same_pads(n: int, k: int, s: int, d: int = 1) -> tuple[int, int]:
+    """TensorFlow's 'same' padding of one axis: (before, after), the extra cell after."""
+    k_eff = (k - 1) * d + 1
+    total = max((math.ceil(n / s) - 1) * s + k_eff - n, 0)
+    return total // 2, total - total // 2
+
+
+def conv_output_length(n, k, padding: str, s: int, d: int = 1):
+    """Output length of a convolution or pooling window along one axis (None stays None)."""
+    if n is None:
+        return None
+    if padding == "valid":
+        return (n - ((k - 1) * d + 1)) // s + 1
+    return (n + s - 1) // s  # 'same' and 'causal'
+
+
+def spatial_axes(rank: int, fmt: str) -> list[int]:
+    """Positions of the spatial axes in a Keras shape."""
+    return list(range(1, rank + 1)) if fmt == "channels_last" else list(range(2, rank + 2))
+
+
+def channel_axis(fmt: str) -> int:
+    return -1 if fmt == "channels_last" else 1
+
+
+def layout_hint(rank: int, fmt: str) -> str:
+    names = {1: ("steps",), 2: ("rows", "cols"), 3: ("dim1", "dim2", "dim3")}[rank]
+    axes = ("batch",) + names + ("channels",) if fmt == "channels_last" else ("batch", "channels") + names
+    return " (" + ", ".join(axes) + ")"
+
+
+def reshape_hint(input_shape, rank: int, fmt: str) -> str:
+    """Suggest the Reshape that turns a flat or channel-less input into what a spatial layer needs."""
+    rest = tuple(input_shape[1:])
+    if None in rest:
+        return ""
+
+    def fix(spatial, channels):
+        shape = spatial + (channels,) if fmt == "channels_last" else (channels,) + spatial
+        return f" Add Reshape({shape}) before it."
+
+    if rank == 2 and len(rest) == 1:
+        n = rest[0]
+        for channels in (1, 3):
+            side = math.isqrt(n // channels)
+            if n % channels == 0 and side * side * channels == n:
+                return fix((side, side), channels)
+        return " Reshape each sample to (rows, cols, channels) before it."
+    if len(rest) == rank:
+        return fix(rest, 1)
+    return ""

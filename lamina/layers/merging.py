@@ -1,0 +1,241 @@
+"""Layers that merge a list of inputs: Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum.
+
+Element-wise merges broadcast as Keras does: sizes must match or be 1, and an
+input of lower rank gains size-1 axes right after the batch axis. Each layer has
+a functional form, ``add([x1, x2])`` == ``Add()([x1, x2])``.
+"""
+from __future__ import annotations
+
+import functools
+
+import torch
+
+from .base import Layer, format_shape
+
+__all__ = ["Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
+           "concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum"]
+
+
+def _shapes_text(shapes) -> str:
+    return ", ".join(format_shape(tuple(s)) for s in shapes)
+
+
+class _Merge(Layer):
+    """Element-wise merge; subclasses define ``_merge(list_of_tensors)``."""
+
+    _n_inputs: int | None = None   # exact number of inputs, when the operation needs one
+
+    def _check_inputs(self, input_shape):
+        cls = type(self).__name__
+        if not isinstance(input_shape, list) or not input_shape or not isinstance(input_shape[0], (tuple, list)):
+            got = (f"a single input of shape {format_shape(tuple(input_shape))}"
+                   if isinstance(input_shape, tuple) else f"{input_shape!r}")
+            raise ValueError(f"Layer '{self.name}' ({cls}) must be called on a list of inputs, e.g. "
+                             f"{cls}()([x1, x2]). Received {got}.")
+        if self._n_inputs is not None and len(input_shape) != self._n_inputs:
+            raise ValueError(f"Layer '{self.name}' ({cls}) needs exactly {self._n_inputs} inputs. Received "
+                             f"{len(input_shape)}, of shapes {_shapes_text(input_shape)}.")
+        batches = {s[0] for s in input_shape if len(s)} - {None}
+        if len(batches) > 1:
+            raise ValueError(f"Layer '{self.name}' ({cls}) cannot merge inputs with different batch sizes. "
+                             f"Received shapes {_shapes_text(input_shape)}.")
+
+    def _broadcast(self, input_shape):
+        """Output shape: per axis None if any input's size is unknown, else the size that is not 1."""
+        rank = max(len(s) for s in input_shape)
+        out = None
+        for shape in input_shape:
+            rest = (1,) * (rank - len(shape)) + tuple(shape[1:])  # Keras adds axes after the batch
+            if out is None:
+                out = list(rest)
+                continue
+            for i, d in enumerate(rest):
+                if out[i] is None or d is None:
+                    out[i] = None
+                elif out[i] == 1:
+                    out[i] = d
+                elif d != 1 and d != out[i]:
+                    raise ValueError(
+                        f"Layer '{self.name}' ({type(self).__name__}) cannot merge inputs of shapes "
+                        f"{_shapes_text(input_shape)}: their sizes on axis {i + 1} are neither equal nor 1. "
+                        f"Make the inputs the same shape, e.g. with a Dense or Reshape layer before it.")
+        batches = {s[0] for s in input_shape if len(s)} - {None}
+        return (batches.pop() if len(batches) == 1 else None,) + tuple(out)
+
+    def build(self, input_shape):
+        self._check_inputs(input_shape)
+        self._broadcast(input_shape)
+
+    def call(self, inputs):
+        xs = list(inputs)
+        rank = max(x.dim() for x in xs)
+        xs = [x if x.dim() == rank else x.reshape((x.shape[0],) + (1,) * (rank - x.dim()) + tuple(x.shape[1:]))
+              for x in xs]
+        return self._merge(xs)
+
+    def compute_output_shape(self, input_shape):
+        self._check_inputs(input_shape)
+        return self._broadcast(input_shape)
+
+    def _merge(self, xs):
+        raise NotImplementedError
+
+
+class Add(_Merge):
+    """Sums its inputs element-wise.
+
+    Input: a list of tensors of the same shape (or broadcastable). Output: the same shape.
+
+    Example:
+        >>> y = Add()([x1, x2])
+    """
+
+    def _merge(self, xs):
+        return xs[0] + xs[1] if len(xs) == 2 else functools.reduce(torch.add, xs)
+
+
+class Subtract(_Merge):
+    """Subtracts the second input from the first: ``inputs[0] - inputs[1]``.
+
+    Input: a list of exactly 2 tensors of the same shape. Output: the same shape.
+
+    Example:
+        >>> y = Subtract()([x1, x2])
+    """
+
+    _n_inputs = 2
+
+    def _merge(self, xs):
+        return xs[0] - xs[1]
+
+
+class Multiply(_Merge):
+    """Multiplies its inputs element-wise.
+
+    Example:
+        >>> y = Multiply()([x1, x2])
+    """
+
+    def _merge(self, xs):
+        return functools.reduce(torch.mul, xs)
+
+
+class Average(_Merge):
+    """Averages its inputs element-wise.
+
+    Example:
+        >>> y = Average()([x1, x2, x3])
+    """
+
+    def _merge(self, xs):
+        return functools.reduce(torch.add, xs) / len(xs)
+
+
+class Maximum(_Merge):
+    """Element-wise maximum of its inputs.
+
+    Example:
+        >>> y = Maximum()([x1, x2])
+    """
+
+    def _merge(self, xs):
+        return functools.reduce(torch.maximum, xs)
+
+
+class Minimum(_Merge):
+    """Element-wise minimum of its inputs.
+
+    Example:
+        >>> y = Minimum()([x1, x2])
+    """
+
+    def _merge(self, xs):
+        return functools.reduce(torch.minimum, xs)
+
+
+class Concatenate(_Merge):
+    """Concatenates its inputs along ``axis``; all other sizes must match.
+
+    Args:
+        axis: int (default -1), the axis to join along.
+
+    Input: a list of tensors of equal rank. Output: the sizes along ``axis`` summed.
+
+    Example:
+        >>> y = Concatenate(axis=-1)([x1, x2])  # (None, 8, 8, 16) + (None, 8, 8, 32) -> (None, 8, 8, 48)
+    """
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axis, int) or isinstance(axis, bool):
+            raise ValueError(f"Concatenate expects axis to be an int. Received: axis={axis!r}.")
+        self.axis = axis
+
+    def compute_output_shape(self, input_shape):
+        self._check_inputs(input_shape)
+        rank = len(input_shape[0])
+        bad = None
+        if any(len(s) != rank for s in input_shape):
+            bad = "all inputs need the same rank"
+        elif not -rank <= self.axis < rank:
+            bad = f"axis {self.axis} is out of range for rank {rank}"
+        if bad is None:
+            axis = self.axis % rank
+            out = list(input_shape[0])
+            for shape in input_shape[1:]:
+                for i, d in enumerate(shape):
+                    if i == axis:
+                        out[i] = None if out[i] is None or d is None else out[i] + d
+                    elif out[i] is None:
+                        out[i] = d
+                    elif d is not None and d != out[i]:
+                        bad = f"axis {i} differs"
+            if bad is None:
+                return tuple(out)
+        raise ValueError(f"Layer '{self.name}' (Concatenate) needs inputs with matching shapes except along "
+                         f"axis {self.axis} ({bad}). Received shapes {_shapes_text(input_shape)}. Resize or "
+                         f"reshape the inputs so only axis {self.axis} differs, or choose another axis.")
+
+    def build(self, input_shape):
+        self.compute_output_shape(input_shape)
+
+    def call(self, inputs):
+        return torch.cat(list(inputs), dim=self.axis)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+def concatenate(inputs, axis=-1, **kwargs):
+    """Functional form of :class:`Concatenate`: ``concatenate([x1, x2], axis=-1)``."""
+    return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def add(inputs, **kwargs):
+    """Functional form of :class:`Add`: ``add([x1, x2])``."""
+    return Add(**kwargs)(inputs)
+
+
+def subtract(inputs, **kwargs):
+    """Functional form of :class:`Subtract`: ``subtract([x1, x2])``."""
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs, **kwargs):
+    """Functional form of :class:`Multiply`: ``multiply([x1, x2])``."""
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs, **kwargs):
+    """Functional form of :class:`Average`: ``average([x1, x2])``."""
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs, **kwargs):
+    """Functional form of :class:`Maximum`: ``maximum([x1, x2])``."""
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs, **kwargs):
+    """Functional form of :class:`Minimum`: ``minimum([x1, x2])``."""
+    return Minimum(**kwargs)(inputs)
