@@ -235,3 +235,23 @@ def test_lambda_layer_cannot_be_serialized():
     model = Sequential([Dense(3, input_shape=(2,)), Lambda(lambda t: t * 2)])
     with pytest.raises(ValueError, match="Lambda layer 'lambda' wraps Python code"):
         model.to_json()
+
+
+def test_concatenate_and_add_list_calls_round_trip():
+    from lamina.layers import Add, Concatenate
+    x = Input(shape=(4,), name="x")
+    a = Dense(3, name="a")(x)
+    b = Dense(3, name="b")(x)
+    cat = Concatenate(name="cat")([a, b, a])
+    total = Add(name="sum")([a, b])
+    model = Model(x, [Dense(2, name="out")(cat), total])
+    cfg = model.get_config()
+    spec = next(s for s in cfg["layers"] if s["name"] == "cat")
+    assert spec["class_name"] == "Concatenate"
+    assert spec["inbound_nodes"] == [[["a", 0, 0, {}], ["b", 0, 0, {}], ["a", 0, 0, {}]]]
+    again = rebuild(model)
+    assert summary(again) == summary(model)
+    again.set_weights(model.get_weights())
+    data = torch.randn(3, 4)
+    for y, z in zip(model(data), again(data)):
+        assert torch.equal(y, z)

@@ -313,3 +313,33 @@ def test_unknown_extension(tmp_path):
 def test_safe_mode_is_accepted(tmp_path):
     mlp().save(tmp_path / "m.lamina")
     assert load_model(tmp_path / "m.lamina", safe_mode=False, compile=False).count_params() == 195
+
+
+class TwoStep(Model):
+    """A subclassed model that describes itself with get_config()."""
+
+    def __init__(self, hidden=4, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden = hidden
+        self.body = Dense(hidden, activation="relu")
+        self.head = Dense(2)
+
+    def call(self, inputs, training=None):
+        return self.head(self.body(inputs))
+
+    def get_config(self):
+        return {**super().get_config(), "hidden": self.hidden}
+
+
+def test_subclassed_model_with_get_config_round_trips(tmp_path):
+    model = TwoStep(hidden=6)
+    x = torch.randn(3, 5)
+    y = model(x)
+    model.save(tmp_path / "sub.lamina")
+    with zipfile.ZipFile(tmp_path / "sub.lamina") as zf:
+        cfg = json.loads(zf.read("config.json"))
+    assert cfg["class_name"] == "TwoStep" and cfg["config"]["hidden"] == 6
+    assert cfg["build_config"] == {"input_shape": [None, 5]}
+    again = load_model(tmp_path / "sub.lamina")
+    assert isinstance(again, TwoStep) and again.hidden == 6
+    assert torch.equal(again(x), y)
