@@ -101,3 +101,53 @@ def test_metadata_that_is_not_optimizer_state_is_refused():
     opt = torch.optim.SGD(_net().parameters(), lr=0.1)
     with pytest.raises(ValueError, match="expects the metadata written by optimizer_state_to_tensors"):
         load_optimizer_state(opt, {}, {"format": "something else"})
+
+
+def _lamina_train(model, opt, steps=3, seed=1):
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        opt.zero_grad()
+        model(torch.randn(5, 3, generator=g)).pow(2).mean().backward()
+        opt.step()
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "rmsprop", "nadam"])
+def test_lamina_optimizer_state_and_iterations_round_trip(name):
+    from lamina import optimizers
+    kwargs = {"momentum": 0.9} if name == "sgd" else {}
+    model = _net()
+    opt = optimizers.get(name) if not kwargs else optimizers.SGD(learning_rate=0.1, **kwargs)
+    opt.build(list(model.parameters()))
+    _lamina_train(model, opt)
+    tensors, meta = optimizer_state_to_tensors(opt)
+    blob, text = st.save(tensors), json.dumps(meta)
+    assert json.loads(text)["state_dict"]["iterations"] == 3
+
+    model2 = _net()
+    model2.load_state_dict(model.state_dict())
+    opt2 = optimizers.get(name) if not kwargs else optimizers.SGD(learning_rate=0.1, **kwargs)
+    opt2.build(list(model2.parameters()))
+    load_optimizer_state(opt2, st.load(blob), json.loads(text))
+    assert opt2.iterations == 3
+    _lamina_train(model, opt, seed=2)
+    _lamina_train(model2, opt2, seed=2)
+    for p, q in zip(model.parameters(), model2.parameters()):
+        assert torch.equal(p, q)
+
+
+def test_state_loaded_into_an_unbuilt_lamina_optimizer_applies_at_build():
+    from lamina import optimizers
+    model = _net()
+    opt = optimizers.Adam()
+    opt.build(list(model.parameters()))
+    _lamina_train(model, opt)
+    tensors, meta = optimizer_state_to_tensors(opt)
+    model2 = _net()
+    model2.load_state_dict(model.state_dict())
+    opt2 = optimizers.Adam()
+    load_optimizer_state(opt2, st.load(st.save(tensors)), json.loads(json.dumps(meta)))
+    opt2.build(list(model2.parameters()))
+    _lamina_train(model, opt, seed=2)
+    _lamina_train(model2, opt2, seed=2)
+    for p, q in zip(model.parameters(), model2.parameters()):
+        assert torch.equal(p, q)
