@@ -8,8 +8,27 @@ from typing import Iterable
 __all__ = ["did_you_mean", "unknown_name_error", "positive_int", "int_tuple", "check_choice", "probability"]
 
 
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: a swap of neighbours ('adma' -> 'adam') is one edit."""
+    prev2, prev = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
 def did_you_mean(name: str, valid: Iterable[str]) -> str:
-    matches = difflib.get_close_matches(str(name).lower(), [v.lower() for v in valid], n=1, cutoff=0.5)
+    valid = list(valid)
+    key = str(name).lower()
+    scored = sorted((_edit_distance(key, v.lower()), -difflib.SequenceMatcher(None, key, v.lower()).ratio(), v)
+                    for v in valid)
+    if scored and scored[0][0] <= max(2, len(key) // 3):
+        return f"; did you mean {scored[0][2]!r}?"
+    matches = difflib.get_close_matches(key, [v.lower() for v in valid], n=1, cutoff=0.6)
     if not matches:
         return ""
     lowered = {v.lower(): v for v in valid}
