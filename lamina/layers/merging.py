@@ -188,7 +188,7 @@ class Concatenate(_Merge):
                         out[i] = None if out[i] is None or d is None else out[i] + d
                     elif out[i] is None:
                         out[i] = d
-                    elif d is not None and d != out[i]:
+                    elif d is not None and d != out[i] and bad is None:
                         bad = f"axis {i} differs"
             if bad is None:
                 return tuple(out)
