@@ -376,7 +376,7 @@ class Loss:
         if self.reduction == "sum":
             return total
         if self.reduction == "mean_with_sample_weight" and sample_weight is not None:
-            return total / w.sum() if w.ndim else total / w
+            return total / torch.broadcast_to(w, values.shape).sum()
         return total / self._valid_count(y_true, values.numel())
 
     def get_config(self) -> dict:

@@ -17,6 +17,7 @@ step never waits for the device.
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from collections import OrderedDict
 
@@ -34,9 +35,14 @@ _UNSUPPORTED_DEFAULTS = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_
 
 
 def _warn_once(form: str, message: str) -> None:
-    if form not in _WARNED:
-        _WARNED.add(form)
-        warnings.warn(message, DeprecationWarning, stacklevel=4)
+    """Warn once per legacy form, attributed to the first caller outside lamina."""
+    if form in _WARNED:
+        return
+    _WARNED.add(form)
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "lamina":
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, DeprecationWarning, stacklevel=level)
 
 
 def _optional_positive(owner, arg, value):
@@ -322,7 +328,7 @@ class Optimizer(torch.optim.Optimizer):
 
     def _gather(self, index: int, group):
         cached = self._cache.get(index)
-        if cached is None or cached[0] is not group["params"]:
+        if cached is None or cached[0] is not group["params"] or len(cached[1]) != len(group["params"]):
             params = group["params"]
             for p in params:
                 self._ensure_slots(p)
@@ -451,8 +457,10 @@ class Optimizer(torch.optim.Optimizer):
         return cls(**config)
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items()
-                         if k != "name" and v is not None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            config = self.get_config()
+        args = ", ".join(f"{k}={v!r}" for k, v in config.items() if k != "name" and v is not None)
         return f"{type(self).__name__}({args})"
 
 
