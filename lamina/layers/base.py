@@ -116,7 +116,8 @@ class Layer(nn.Module):
         params = inspect.signature(cls.call).parameters
         cls._call_takes_training = "training" in params or any(
             p.kind is p.VAR_KEYWORD for p in params.values())
-        register("layer")(cls)
+        if not cls.__name__.startswith("_"):  # private bases (_Conv, _Pooling, ...) are not loadable names
+            register("layer")(cls)
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
                  batch_input_shape=None, input_dim=None, batch_size=None,
