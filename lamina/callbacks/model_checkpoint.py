@@ -77,6 +77,28 @@ class ModelCheckpoint(_MonitorCallback):
         self._epochs_since_last_save = 0
 
     # ------------------------------------------------------------ hooks
+    def on_train_begin(self, logs=None):
+        self._check_format()
+
+    def _check_format(self):
+        """Fail before training, not after the first epoch, when the file type cannot be saved."""
+        ext = os.path.splitext(self.filepath)[1]
+        if not ext or "{" in ext or "}" in ext:
+            return
+        try:
+            from ..saving import api as _api
+        except ImportError:
+            return
+        handler = getattr(_api, "_handler", None)
+        if handler is None:
+            return
+        action = "save_weights" if self.save_weights_only else "save_model"
+        try:
+            handler(self.filepath, action)
+        except ValueError as err:
+            raise ValueError(f"ModelCheckpoint(save_weights_only={self.save_weights_only}) cannot write "
+                             f"{self.filepath!r}: {err}") from None
+
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
 

@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 pytest.importorskip("lamina.metrics")  # fit(metrics=['accuracy']) needs it
 
 from lamina import Sequential
-from lamina.callbacks import CSVLogger, EarlyStopping, ReduceLROnPlateau
+from lamina.callbacks import CSVLogger, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN
 from lamina.layers import Dense
 from lamina.optimizers import SGD
 
@@ -98,3 +98,41 @@ def test_sigkill_in_the_middle_of_fit_then_rerun_ends_with_the_uninterrupted_wei
     for k in want:
         assert torch.equal(want[k], got[k]), k
     assert not (tmp_path / "backup").exists()
+
+
+def test_model_checkpoint_writes_loadable_files_in_fit(tmp_path):
+    from lamina.saving import load_model
+    x, y = _problem()
+    model = Sequential([Dense(10, input_dim=20, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer=SGD(learning_rate=0.1), metrics=["accuracy"])
+    every = ModelCheckpoint(str(tmp_path / "m.{epoch:02d}-{val_loss:.2f}.lamina"))
+    best = ModelCheckpoint(str(tmp_path / "best.weights.safetensors"), monitor="val_acc", save_best_only=True,
+                           save_weights_only=True)
+    history = model.fit(x[:300], y[:300], epochs=3, batch_size=50, validation_data=(x[300:], y[300:]),
+                        verbose=0, callbacks=[every, best])
+    names = sorted(p.name for p in tmp_path.iterdir())
+    want = [f"m.{e + 1:02d}-{v:.2f}.lamina" for e, v in enumerate(history.history["val_loss"])]
+    assert names == sorted(want + ["best.weights.safetensors"])
+    last = load_model(str(tmp_path / want[-1]))
+    np.testing.assert_array_equal(last.predict(x[300:], verbose=0), model.predict(x[300:], verbose=0))
+    assert best.best == max(history.history["val_accuracy"])
+
+
+def test_model_checkpoint_refuses_an_unsaveable_file_type_before_training(tmp_path):
+    x, y = _problem()
+    model = Sequential([Dense(10, input_dim=20, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    with pytest.raises(ValueError, match=r"ModelCheckpoint\(save_weights_only=True\) cannot write .*\.txt"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[ModelCheckpoint(str(tmp_path / "w.txt"),
+                                                                       save_weights_only=True)])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_terminate_on_nan_stops_fit_at_the_bad_batch(capsys):
+    x, y = _problem()
+    x[230] = np.nan  # the fifth batch of 50 (no shuffling)
+    model = Sequential([Dense(10, input_dim=20, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    history = model.fit(x, y, epochs=3, batch_size=50, shuffle=False, verbose=0, callbacks=[TerminateOnNaN()])
+    assert len(history.history["loss"]) == 1 and np.isnan(history.history["loss"][0])
+    assert capsys.readouterr().out == "Batch 4: Invalid loss, terminating training\n"

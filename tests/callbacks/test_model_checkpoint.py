@@ -20,9 +20,9 @@ def test_template_uses_1_based_epoch_and_log_keys(model, harness, saves, tmp_pat
 
 
 def test_save_weights_only_and_pathlike_and_created_directory(model, harness, saves, tmp_path):
-    ckpt = ModelCheckpoint(tmp_path / "sub" / "dir" / "{epoch}.weights.lamina", save_weights_only=True)
+    ckpt = ModelCheckpoint(tmp_path / "sub" / "dir" / "{epoch}.weights.safetensors", save_weights_only=True)
     harness.drive([ckpt], harness.val_losses(1.0), model)
-    assert saves == [("save_weights", str(tmp_path / "sub" / "dir" / "1.weights.lamina"))]
+    assert saves == [("save_weights", str(tmp_path / "sub" / "dir" / "1.weights.safetensors"))]
     assert (tmp_path / "sub" / "dir").is_dir()
 
 
