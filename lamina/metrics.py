@@ -519,12 +519,13 @@ class AUC(Metric):
         if self.label_weights is not None and not self.multi_label:
             w = w * torch.tensor(self.label_weights, dtype=w.dtype, device=w.device)
         labels = self.num_labels if self.multi_label else 1
+        y_true = (y_true != 0).to(w.dtype)  # Keras casts labels to bool
         pos = (y_true * w).reshape(-1, labels)
         neg = ((1.0 - y_true) * w).reshape(-1, labels)
         p = y_pred.reshape(-1, labels)
         n = self.num_thresholds
         if self._even:  # bucket each prediction, then count from the top down (Keras's fast path)
-            bucket = (torch.ceil(p * (n - 1)) - 1).clamp(0, n - 1).long()
+            bucket = (torch.ceil(p.clamp(0.0, 1.0) * (n - 1)) - 1).clamp_min(0).long()
             index = (bucket * labels + torch.arange(labels, device=p.device)).reshape(-1)
             hist = torch.zeros(2, n * labels, dtype=p.dtype, device=p.device)
             hist[0].index_add_(0, index, pos.reshape(-1))

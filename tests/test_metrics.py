@@ -313,3 +313,10 @@ def test_keras_positional_signatures():
         metrics.BinaryAccuracy(treshold=0.2)
     with pytest.raises(ValueError, match=r"TopKCategoricalAccuracy expects k to be a positive int\. Received: k=0"):
         metrics.TopKCategoricalAccuracy(k=0)
+
+
+def test_auc_casts_labels_to_bool_and_clips_predictions_like_keras():
+    m = metrics.AUC(num_thresholds=3)
+    m.update_state(t([0, 0, 0.7, 1]), t([-0.5, 0.5, 0.3, 1.5]))  # as labels [0,0,1,1], preds [0,.5,.3,1]
+    assert float(m.result()) == pytest.approx(0.75)
+    assert val(m.true_positives).tolist() == [2, 1, 0]
