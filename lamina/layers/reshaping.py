@@ -36,9 +36,11 @@ class Flatten(Layer):
 
     def call(self, inputs):
         x = inputs
+        if x.dim() == 1:
+            return x.unsqueeze(1)
         if self.data_format == "channels_first" and x.dim() > 2:
             x = x.permute(0, *range(2, x.dim()), 1)
-        return x.reshape(x.shape[0], -1)
+        return x.flatten(1)  # a view of contiguous data; unlike reshape(n, -1) it also takes a 0-sample batch
 
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]

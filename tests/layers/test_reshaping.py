@@ -16,6 +16,12 @@ def test_flatten_channels_last_is_a_free_view():
     torch.testing.assert_close(y, x.reshape(2, -1))
 
 
+def test_flatten_edge_shapes():
+    assert tuple(Flatten()(torch.zeros(0, 3, 4)).shape) == (0, 12)
+    assert tuple(Flatten()(torch.arange(3.0)).shape) == (3, 1)
+    assert Flatten().compute_output_shape((None,)) == (None, 1)
+
+
 def test_flatten_after_channels_last_conv_costs_no_copy():
     conv = Conv2D(4, 3)
     out = conv(torch.randn(2, 6, 6, 3))
