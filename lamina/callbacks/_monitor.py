@@ -94,11 +94,22 @@ class _MonitorCallback(Callback):
 
     # ------------------------------------------------------------ values
     def _monitor_value(self, logs, what="monitors"):
+        """The monitored value as a float; None in an epoch that skipped validation
+        (``fit(validation_freq=N)``); raises when the key cannot be found."""
         logs = logs or {}
         value = lookup(logs, self.monitor)
         if value is None:
+            if validation_skipped(self, logs, self.monitor):
+                return None
             raise missing_key_error(type(self).__name__, what, self.monitor, logs)
         return as_float(value)
+
+
+def validation_skipped(callback, logs: dict, key: str) -> bool:
+    """True when ``key`` is a validation quantity and this epoch ran no validation although fit has
+    validation data (``params['do_validation']``, as Keras 2 called it), i.e. ``validation_freq > 1``."""
+    return (key.startswith("val_") and bool((callback.params or {}).get("do_validation"))
+            and not any(k.startswith("val_") for k in logs))
 
 
 def _auto_direction(monitor: str, model) -> str:

@@ -68,7 +68,7 @@ class EarlyStopping(_MonitorCallback):
 
     def on_epoch_end(self, epoch, logs=None):
         current = self._monitor_value(logs)
-        if epoch < self.start_from_epoch:
+        if current is None or epoch < self.start_from_epoch:  # no validation this epoch, or warm-up
             return
         if self.restore_best_weights and self.best_weights is None:
             # Until something improves, the current weights are the best.
@@ -97,7 +97,9 @@ class EarlyStopping(_MonitorCallback):
             self.model.load_state_dict(self.best_weights)
 
     def get_monitor_value(self, logs):
-        """The monitored value in ``logs`` as a float (Keras name); raises if it is missing."""
+        """The monitored value in ``logs`` as a float (Keras name); raises if it is missing.
+
+        None in an epoch without validation when fit validates every ``validation_freq`` epochs."""
         return self._monitor_value(logs)
 
     # ------------------------------------------------------------ state

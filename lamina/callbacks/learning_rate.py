@@ -94,6 +94,8 @@ class ReduceLROnPlateau(_MonitorCallback):
         old_lr = _get_lr(self)
         logs["learning_rate"] = old_lr
         current = self._monitor_value(logs)
+        if current is None:  # an epoch without validation (fit(validation_freq=N)): nothing to compare
+            return
         if self.in_cooldown():
             self.cooldown_counter -= 1
             self.wait = 0

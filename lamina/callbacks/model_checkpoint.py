@@ -6,7 +6,7 @@ import string
 import warnings
 
 from ._io import print_msg
-from ._monitor import as_float, lookup, missing_key_error, _MonitorCallback
+from ._monitor import as_float, lookup, missing_key_error, validation_skipped, _MonitorCallback
 
 __all__ = ["ModelCheckpoint"]
 
@@ -132,6 +132,9 @@ class ModelCheckpoint(_MonitorCallback):
     # ------------------------------------------------------------ saving
     def _save(self, epoch, batch, logs):
         logs = dict(logs or {})
+        if self.save_best_only and lookup(logs, self.monitor) is None \
+                and validation_skipped(self, logs, self.monitor):
+            return  # an epoch without validation (fit(validation_freq=N)): nothing to compare
         filepath = self._file_path(epoch, batch, logs)
         if self.save_best_only:
             current = lookup(logs, self.monitor)

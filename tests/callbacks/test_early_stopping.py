@@ -159,3 +159,21 @@ def test_state_dict_round_trip_and_reuse(model, harness):
     assert other.state_dict() == state
     harness.drive([stop], harness.val_losses(3.0), model)  # a second fit starts afresh, as in Keras
     assert stop.best == 3.0 and stop.wait == 0
+
+
+def test_epochs_without_validation_are_skipped_when_fit_validates_every_n_epochs(model, harness):
+    from lamina.callbacks import CallbackList, ModelCheckpoint, ReduceLROnPlateau
+    stop = EarlyStopping(patience=1)
+    reduce = ReduceLROnPlateau(patience=1)
+    ckpt = ModelCheckpoint("b.lamina", save_best_only=True)
+    model.save = lambda path: None
+    logs = [{"loss": 1.0}, {"loss": 0.9, "val_loss": 1.0}, {"loss": 0.8}, {"loss": 0.7, "val_loss": 1.5}]
+    cl = CallbackList([stop, reduce, ckpt], model=model, params={"epochs": 4, "do_validation": True})
+    cl.on_train_begin()
+    for epoch, epoch_logs in enumerate(logs):
+        cl.on_epoch_end(epoch, epoch_logs)
+    assert stop.best == 1.0 and stop.stopped_epoch == 3 and reduce.wait == 0 and ckpt.best == 1.0
+    # Without validation data in fit, a val_ monitor is an error.
+    cl = CallbackList([EarlyStopping()], model=model, params={"epochs": 4, "do_validation": False})
+    with pytest.raises(ValueError, match="validation_data="):
+        cl.on_epoch_end(0, {"loss": 1.0})
