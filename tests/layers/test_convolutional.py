@@ -210,3 +210,14 @@ def test_conv_build_errors():
     with pytest.raises(ValueError, match=r"output_padding to be smaller than its stride\. Received: "
                                          r"output_padding=2, strides=\(2, 2\)"):
         Conv2DTranspose(4, 3, strides=2, output_padding=2)
+
+
+def test_output_shapes_with_unknown_sizes():
+    assert Conv1D(4, 3, strides=2, padding="causal").compute_output_shape((None, None, 2)) == (None, None, 4)
+    assert Conv1D(4, 3).compute_output_shape((None, 10, 2)) == (None, 8, 4)
+    assert Conv2DTranspose(4, 3, strides=2).compute_output_shape((None, None, 5, 2)) == (None, None, 11, 4)
+    assert Conv2DTranspose(4, 3, data_format="channels_first").compute_output_shape((None, 2, 5, None)) == (
+        None, 4, 7, None)
+    layer = Conv2DTranspose(2, 3, strides=2, padding="same")
+    layer(Input(shape=(None, None, 3)))
+    assert tuple(layer(torch.zeros(1, 3, 5, 3)).shape) == (1, 6, 10, 2)

@@ -123,3 +123,8 @@ def test_up_sampling2d_bilinear_uses_half_pixel_centres():
     with pytest.raises(ValueError, match=r"UpSampling2D expects interpolation to be one of 'nearest', "
                                          r"'bilinear'\. Received: interpolation='bicubic'"):
         UpSampling2D(interpolation="bicubic")
+
+
+def test_up_sampling2d_unknown_sizes():
+    assert UpSampling2D((2, 3)).compute_output_shape((None, None, 4, 3)) == (None, None, 12, 3)
+    assert UpSampling2D(2, data_format="channels_first").compute_output_shape((None, 3, None, 4)) == (None, 3, None, 8)
