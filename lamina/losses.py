@@ -111,14 +111,15 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     """
     y_pred = _pred(y_pred)
     y_true = _tensor(y_true, y_pred, y_pred.dtype)
+    if from_logits:  # torch's fused kernel; its label smoothing is Keras's formula
+        if y_pred.ndim > 2 or axis not in (-1, y_pred.ndim - 1):
+            y_pred, y_true = y_pred.movedim(axis, 1), y_true.movedim(axis, 1)
+        return _per_sample(F.cross_entropy(y_pred, y_true, reduction="none",
+                                           label_smoothing=float(label_smoothing)))
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[axis]
-    if from_logits:
-        log_p = torch.log_softmax(y_pred, dim=axis)
-    else:
-        eps = _eps()
-        p = y_pred / y_pred.sum(dim=axis, keepdim=True)
-        log_p = torch.log(p.clamp(eps, 1.0 - eps))
+    eps = _eps()
+    log_p = torch.log((y_pred / y_pred.sum(dim=axis, keepdim=True)).clamp(eps, 1.0 - eps))
     return _per_sample(-(y_true * log_p).sum(dim=axis))
 
 
@@ -154,19 +155,18 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1, 
     labels = _sparse_labels(y_true, y_pred, axis)
     if axis not in (-1, y_pred.ndim - 1):
         y_pred = y_pred.movedim(axis, -1)
-    valid = None
-    if ignore_class is not None:
-        valid = labels != ignore_class
-        labels = torch.where(valid, labels, torch.zeros_like(labels))
-    if from_logits:
-        log_p = torch.log_softmax(y_pred, dim=-1)
+    if y_pred.ndim > 2:  # torch's kernels want the class axis at 1
+        y_pred = y_pred.movedim(-1, 1)
+    ignore = -100 if ignore_class is None else int(ignore_class)
+    if from_logits:  # torch's fused log_softmax + nll
+        loss = F.cross_entropy(y_pred, labels, reduction="none", ignore_index=ignore)
     else:
         eps = _eps()
-        log_p = torch.log((y_pred / y_pred.sum(dim=-1, keepdim=True)).clamp(eps, 1.0 - eps))
-    loss = -log_p.gather(-1, labels.unsqueeze(-1)).squeeze(-1)
-    if valid is None:
+        log_p = torch.log((y_pred / y_pred.sum(dim=1, keepdim=True)).clamp(eps, 1.0 - eps))
+        loss = F.nll_loss(log_p, labels, reduction="none", ignore_index=ignore)
+    if ignore_class is None:
         return _per_sample(loss)
-    loss = torch.where(valid, loss, torch.zeros_like(loss))
+    valid = labels != ignore_class  # ignored positions already hold 0
     if loss.ndim <= 1:
         return loss
     n = valid.reshape(valid.shape[0], -1).sum(dim=1).clamp_min(1)

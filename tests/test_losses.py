@@ -336,3 +336,17 @@ def test_float32_inputs_keep_dtype_and_targets_may_be_numpy():
     p = torch.softmax(torch.randn(4, 3), -1)
     out = losses.categorical_crossentropy(np.eye(3)[[0, 1, 2, 0]], p)
     assert out.dtype == torch.float32 and out.shape == (4,)
+
+
+def test_fused_forms_on_higher_rank_outputs():
+    logits = torch.randn(2, 3, 5, dtype=torch.float64)
+    labels = torch.randint(0, 5, (2, 3))
+    onehot = torch.nn.functional.one_hot(labels, 5).double()
+    probs = torch.softmax(logits, -1)
+    cce, scce = losses.CategoricalCrossentropy(label_smoothing=0.1), losses.SparseCategoricalCrossentropy()
+    torch.testing.assert_close(cce.per_sample_from_logits(onehot, logits), cce.per_sample(onehot, probs))
+    torch.testing.assert_close(scce.per_sample_from_logits(labels, logits), scce.per_sample(labels, probs))
+    close(scce.per_sample(labels, probs), np_cce(onehot.numpy(), probs.numpy()).mean(1))
+    channels_first = losses.categorical_crossentropy(onehot.movedim(-1, 1), logits.movedim(-1, 1),
+                                                     from_logits=True, axis=1)
+    torch.testing.assert_close(channels_first, losses.categorical_crossentropy(onehot, logits, from_logits=True))
