@@ -93,10 +93,13 @@ class CSVLogger(Callback):
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs)
-            expected = getattr(self.model, "metrics_names", None) or []
-            if isinstance(expected, (list, tuple)):
-                self.keys += [k for k in expected if isinstance(k, str) and k.startswith("val_")
-                              and k not in self.keys]
+            # The first epoch may lack validation (fit(validation_freq=N)): keep columns for it.
+            names = getattr(self.model, "metrics_names", None) or []
+            names = [k for k in names if isinstance(k, str)] if isinstance(names, (list, tuple)) else []
+            expected = [k for k in names if k.startswith("val_")]
+            if (self.params or {}).get("do_validation"):
+                expected += ["val_" + k for k in names if not k.startswith("val_")]
+            self.keys += [k for k in expected if k not in self.keys]
         if self.writer is None:
             self._open()
         row = {"epoch": epoch}

@@ -114,3 +114,16 @@ def test_lambda_callback_rejects_unknown_hooks_and_non_functions():
         LambdaCallback(on_epoch_ends=print)
     with pytest.raises(TypeError, match=r"on_train_end to be a function. Received: on_train_end=3"):
         LambdaCallback(on_train_end=3)
+
+
+def test_csv_keeps_validation_columns_when_the_first_epoch_has_no_validation(model, tmp_path, monkeypatch):
+    monkeypatch.setattr(type(model), "metrics_names", property(lambda self: ["loss", "accuracy"]))
+    path = tmp_path / "log.csv"
+    logger = CSVLogger(path)
+    cl = CallbackList([logger], model=model, params={"epochs": 2, "do_validation": True})
+    cl.on_train_begin()
+    cl.on_epoch_end(0, {"loss": 1.0, "accuracy": 0.5})
+    cl.on_epoch_end(1, {"loss": 0.5, "accuracy": 0.75, "val_loss": 0.25, "val_accuracy": 1.0})
+    cl.on_train_end()
+    assert path.read_text().splitlines() == ["epoch,accuracy,loss,val_loss,val_accuracy", "0,0.5,1.0,NA,NA",
+                                             "1,0.75,0.5,0.25,1.0"]
