@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 
 from .. import config as _config
+from .. import initializers as _initializers
+from .. import regularizers as _regularizers
 from .._errors import check_choice
 from .._registry import serialize
 
@@ -24,6 +26,15 @@ def serialize_arg(value):
     if value is None or isinstance(value, (str, int, float, bool, dict)):
         return value
     return serialize(value)
+
+
+def check_names(initializers=(), regularizers=()) -> None:
+    """Resolve initializer/regularizer arguments once so a bad name fails at construction, as in
+    Keras; layers keep the raw argument for get_config."""
+    for init in initializers:
+        _initializers.get(init)
+    for reg in regularizers:
+        _regularizers.get(reg)
 
 
 def data_format(value) -> str:

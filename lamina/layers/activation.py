@@ -7,8 +7,6 @@ import torch
 import torch.nn.functional as F
 
 from .. import activations as _activations
-from .. import initializers as _initializers
-from .. import regularizers as _regularizers
 from . import _utils
 from .base import InputSpec, Layer, format_shape
 
@@ -177,7 +175,7 @@ class PReLU(Layer):
 
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, shared_axes=None, **kwargs):
         super().__init__(**kwargs)
-        _initializers.get(alpha_initializer), _regularizers.get(alpha_regularizer)
+        _utils.check_names((alpha_initializer,), (alpha_regularizer,))
         self.alpha_initializer = alpha_initializer
         self.alpha_regularizer = alpha_regularizer
         if shared_axes is None:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import torch.nn.functional as F
 
 from .. import activations as _activations
-from .. import initializers as _initializers
-from .. import regularizers as _regularizers
 from .._errors import int_tuple, positive_int
 from . import _utils
 from .base import InputSpec, Layer, format_shape
@@ -51,8 +49,7 @@ class _Conv(Layer):
                              f"Received: strides={strides!r}, dilation_rate={dilation_rate!r}. Use one of them.")
         self.activation = _activations.get(activation)
         self.use_bias = bool(use_bias)
-        _initializers.get(kernel_initializer), _initializers.get(bias_initializer)  # fail early on bad names
-        _regularizers.get(kernel_regularizer), _regularizers.get(bias_regularizer)
+        _utils.check_names((kernel_initializer, bias_initializer), (kernel_regularizer, bias_regularizer))
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
         self.kernel_regularizer = kernel_regularizer

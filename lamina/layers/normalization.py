@@ -4,8 +4,6 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .. import initializers as _initializers
-from .. import regularizers as _regularizers
 from .._errors import probability
 from . import _utils
 from .base import InputSpec, Layer, format_shape
@@ -60,9 +58,8 @@ class BatchNormalization(Layer):
         self.epsilon = eps
         self.center = bool(center)
         self.scale = bool(scale)
-        for init in (beta_initializer, gamma_initializer, moving_mean_initializer, moving_variance_initializer):
-            _initializers.get(init)
-        _regularizers.get(beta_regularizer), _regularizers.get(gamma_regularizer)
+        _utils.check_names((beta_initializer, gamma_initializer, moving_mean_initializer,
+                            moving_variance_initializer), (beta_regularizer, gamma_regularizer))
         self.beta_initializer = beta_initializer
         self.gamma_initializer = gamma_initializer
         self.moving_mean_initializer = moving_mean_initializer

@@ -2,6 +2,7 @@
 import pytest
 
 from contract import run_layer_test
+from lamina import initializers, regularizers
 from lamina import layers as L
 
 # id, factory, input shape (with batch), expected output shape, expected params, (trainable, non-trainable) tensors
@@ -20,6 +21,9 @@ CASES = [
     ("conv2d_groups", lambda: L.Conv2D(6, 3, groups=2, padding="same"), (2, 6, 6, 4), (None, 6, 6, 6), 114, (2, 0)),
     ("conv2d_dilated", lambda: L.Conv2D(2, 3, dilation_rate=2, kernel_regularizer="l2"), (2, 9, 9, 1),
      (None, 5, 5, 2), 20, (2, 0)),
+    ("conv2d_objects", lambda: L.Conv2D(2, 3, kernel_initializer=initializers.HeNormal(seed=1),
+                                        bias_regularizer=regularizers.L2(0.1), activity_regularizer="l1"),
+     (2, 5, 5, 1), (None, 3, 3, 2), 20, (2, 0)),
     ("conv2d_transpose_same", lambda: L.Conv2DTranspose(4, 3, strides=2, padding="same"), (2, 4, 4, 3),
      (None, 8, 8, 4), 112, (2, 0)),
     ("conv2d_transpose_valid", lambda: L.Conv2DTranspose(4, 3, strides=2), (2, 4, 4, 3), (None, 9, 9, 4), 112,
