@@ -12,6 +12,8 @@ from .base import InputSpec, Layer, format_shape
 
 __all__ = ["ReLU", "LeakyReLU", "Softmax", "ELU", "PReLU"]
 
+_WARNED_ALPHA = False  # legacy forms warn once per process
+
 
 def _non_negative(owner, arg, value, allow_none=False):
     if value is None and allow_none:
@@ -77,8 +79,11 @@ class LeakyReLU(Layer):
 
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
-            warnings.warn("LeakyReLU(alpha=...) is the Keras 2 name; use negative_slope=... .",
-                          DeprecationWarning, stacklevel=2)
+            global _WARNED_ALPHA
+            if not _WARNED_ALPHA:
+                _WARNED_ALPHA = True
+                warnings.warn("LeakyReLU(alpha=...) is the Keras 2 name; use negative_slope=... .",
+                              DeprecationWarning, stacklevel=2)
             negative_slope = kwargs.pop("alpha")
         super().__init__(**kwargs)
         self.negative_slope = _non_negative("LeakyReLU", "negative_slope", negative_slope)

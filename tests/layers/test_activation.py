@@ -16,11 +16,18 @@ def test_relu_options_follow_keras_formula():
     np.testing.assert_allclose(ReLU(max_value=1.0)(X).numpy(), np.clip(X, 0, 1))
 
 
-def test_leaky_relu_default_and_legacy_alpha():
+def test_leaky_relu_default_and_legacy_alpha(monkeypatch):
+    import warnings
+
+    from lamina.layers import activation
+    monkeypatch.setattr(activation, "_WARNED_ALPHA", False)
     np.testing.assert_allclose(LeakyReLU()(X).numpy(), np.where(X >= 0, X, 0.3 * X), rtol=1e-6)
     with pytest.warns(DeprecationWarning, match=r"LeakyReLU\(alpha=\.\.\.\) is the Keras 2 name"):
         layer = LeakyReLU(alpha=0.1)
     assert layer.negative_slope == pytest.approx(0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        LeakyReLU(alpha=0.2)  # the legacy form warns once per process
     assert layer.get_config()["negative_slope"] == pytest.approx(0.1) and "alpha" not in layer.get_config()
     np.testing.assert_allclose(layer(X).numpy(), np.where(X >= 0, X, 0.1 * X), rtol=1e-6)
 
