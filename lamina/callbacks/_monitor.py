@@ -9,8 +9,6 @@ key missing from the logs raises (Keras only warns and then does nothing).
 """
 from __future__ import annotations
 
-import math
-
 from .._errors import check_choice, did_you_mean
 from .base import Callback
 
@@ -140,9 +138,3 @@ def _model_metrics(model):
     except TypeError:
         return []
 
-
-def is_finite_number(value) -> bool:
-    try:
-        return math.isfinite(as_float(value))
-    except (TypeError, ValueError):
-        return False

@@ -30,10 +30,8 @@ def _train_step(model):
     return loss.item()
 
 
-def _run(model, backup_dir, epochs, kill_at=None, extra=(), trainer=None):
+def _run(model, backup_dir, epochs, trainer, kill_at=None, extra=()):
     """The fit event sequence with a training step per epoch; kill_at raises mid-fit like a crash."""
-    from conftest import FakeTrainer
-    trainer = trainer or FakeTrainer()
     history = History()
     stop = EarlyStopping(monitor="loss", patience=50, restore_best_weights=True)
     cbs = [BackupAndRestore(backup_dir), stop, history, *extra]
@@ -55,19 +53,19 @@ def _optimizer_tensors(opt):
     return [t.clone() for s in opt.state_dict()["state"].values() for t in s.values()]
 
 
-def test_resume_restores_everything_and_ends_like_an_uninterrupted_run(tmp_path):
+def test_resume_restores_everything_and_ends_like_an_uninterrupted_run(tmp_path, harness):
     torch.manual_seed(1)
     ref_model = _model()
-    ref_history, ref_stop, _ = _run(ref_model, tmp_path / "ref", epochs=5)
+    ref_history, ref_stop, _ = _run(ref_model, tmp_path / "ref", 5, harness.FakeTrainer())
 
     torch.manual_seed(1)
     model = _model()
     with pytest.raises(KeyboardInterrupt):
-        _run(model, tmp_path / "b", epochs=5, kill_at=3)
+        _run(model, tmp_path / "b", 5, harness.FakeTrainer(), kill_at=3)
     assert (tmp_path / "b" / "backup.safetensors").exists()
     torch.manual_seed(123)  # the restarted process starts from other random numbers and weights
     model = _model(seed=5)
-    history, stop, trainer = _run(model, tmp_path / "b", epochs=5)
+    history, stop, trainer = _run(model, tmp_path / "b", 5, harness.FakeTrainer())
     assert trainer.initial_epoch == 3
     assert history.epoch == ref_history.epoch == [0, 1, 2, 3, 4]
     assert history.history == ref_history.history
@@ -142,12 +140,12 @@ def test_arguments_are_checked():
         BackupAndRestore("/tmp/x", save_freq=100)
 
 
-def test_csv_logger_continues_its_file_on_resume(tmp_path):
+def test_csv_logger_continues_its_file_on_resume(tmp_path, harness):
     torch.manual_seed(1)
     model = _model()
     csv = tmp_path / "log.csv"
     with pytest.raises(KeyboardInterrupt):
-        _run(model, tmp_path / "b", epochs=4, kill_at=2, extra=[CSVLogger(csv)])
-    _run(_model(), tmp_path / "b", epochs=4, extra=[CSVLogger(csv)])
+        _run(model, tmp_path / "b", 4, harness.FakeTrainer(), kill_at=2, extra=[CSVLogger(csv)])
+    _run(_model(), tmp_path / "b", 4, harness.FakeTrainer(), extra=[CSVLogger(csv)])
     rows = csv.read_text().splitlines()
     assert rows[0] == "epoch,loss" and [r.split(",")[0] for r in rows[1:]] == ["0", "1", "2", "3"]
