@@ -5,7 +5,8 @@
 Trains a small MLP with Dropout on 1,000 mnist-sample digits, shuffling, with
 BackupAndRestore. With KILL_AT_EPOCH=E and KILL_AT_BATCH=B set, the process kills
 itself with SIGKILL in the middle of epoch E (after batch B), as a crash would.
-At the end it writes OUT_PREFIX.safetensors (the final state_dict) and
+At the end it writes OUT_PREFIX.safetensors (the state_dict after the last epoch,
+'last/...', and after EarlyStopping restored the best epoch's, 'final/...') and
 OUT_PREFIX.json (history, the epochs this process ran, the epoch it resumed after).
 """
 import json
@@ -46,11 +47,17 @@ if kill_epoch >= 0:
         if ran[-1] == kill_epoch and batch == kill_batch:
             os.kill(os.getpid(), signal.SIGKILL)
     hooks["on_train_batch_end"] = kill
+# The weights at the end of the last epoch, before EarlyStopping puts back those of the best epoch.
+last = {}
+grab = LambdaCallback(on_train_end=lambda logs: last.update(
+    {"last/" + k: v.detach().clone() for k, v in model.state_dict().items()}))
+grab.order = -1  # before EarlyStopping's on_train_end
 callbacks = [backup, EarlyStopping(monitor="val_acc", patience=10, restore_best_weights=True),
-             LambdaCallback(**hooks)]
+             LambdaCallback(**hooks), grab]
 history = model.fit(x, y, epochs=5, batch_size=50, shuffle=True, validation_split=0.2, verbose=0,
                     callbacks=callbacks)
 
-save_file({k: v.detach().contiguous() for k, v in model.state_dict().items()}, out + ".safetensors")
+final = {"final/" + k: v.detach().clone() for k, v in model.state_dict().items()}
+save_file({**last, **final}, out + ".safetensors")
 with open(out + ".json", "w") as f:
     json.dump({"history": history.history, "epochs_ran": ran, "restored_epoch": backup.restored_epoch}, f)
