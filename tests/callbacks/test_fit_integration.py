@@ -11,8 +11,6 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-pytest.importorskip("lamina.metrics")  # fit(metrics=['accuracy']) needs it
-
 from lamina import Sequential
 from lamina.callbacks import CSVLogger, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN
 from lamina.layers import Dense
