@@ -42,6 +42,8 @@ def serialize(obj):
     """{'class_name': ..., 'config': ...} for an object with get_config, else the value as is."""
     if obj is None or isinstance(obj, (str, int, float, bool)):
         return obj
+    if isinstance(obj, dict) and "class_name" in obj:  # already serialized (e.g. from a loaded config)
+        return obj
     if hasattr(obj, "get_config"):
         return {"class_name": type(obj).__name__, "config": obj.get_config()}
     raise TypeError(f"Cannot serialize {obj!r}: it has no get_config(). Pass a name or a lamina object.")

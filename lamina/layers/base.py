@@ -111,11 +111,16 @@ class Layer(nn.Module):
     # True when call() returns an output shaped like its input (activations, dropout, ...).
     _elementwise = False
 
+    # Set by lamina.keras (legacy Keras 1/2 arguments): (cls, args, kwargs) -> (args, kwargs).
+    _argument_translator = None
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         params = inspect.signature(cls.call).parameters
         cls._call_takes_training = "training" in params or any(
             p.kind is p.VAR_KEYWORD for p in params.values())
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _checked_init(cls, cls.__dict__["__init__"])
         if not cls.__name__.startswith("_"):  # private bases (_Conv, _Pooling, ...) are not loadable names
             register("layer")(cls)
 
@@ -544,3 +549,45 @@ def _first_device(x):
     if isinstance(x, dict):
         return _first_device(list(x.values()))
     return None
+
+
+def _checked_init(cls, init):
+    """Wrap a layer's __init__ so bad arguments get lamina's error instead of Python's."""
+    import functools
+
+    sig = inspect.signature(init)
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        if type(self) is cls:  # only at the outermost constructor, not in super().__init__ chains
+            translate = Layer._argument_translator
+            if translate is not None:
+                args, kwargs = translate(cls, args, kwargs)
+            try:
+                sig.bind(self, *args, **kwargs)
+            except TypeError as err:
+                _explain_bad_arguments(cls, sig, args, kwargs, err)
+        init(self, *args, **kwargs)
+    return __init__
+
+
+def _explain_bad_arguments(cls, sig, args, kwargs, err):
+    from .._errors import did_you_mean
+    params = [p for p in sig.parameters.values() if p.name != "self"]
+    named = [p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    base = ["trainable", "name", "dtype", "input_shape", "batch_input_shape", "input_dim", "batch_size",
+            "activity_regularizer"]
+    valid = sorted(set(named + base))
+    takes_var_kw = any(p.kind is p.VAR_KEYWORD for p in params)
+    unknown = sorted(k for k in kwargs if k not in valid or (not takes_var_kw and k not in named))
+    if unknown:
+        raise TypeError(f"{cls.__name__} got unexpected keyword argument(s) {', '.join(map(repr, unknown))}. "
+                        f"Valid arguments: {', '.join(valid)}{did_you_mean(unknown[0], valid) or '.'}") from None
+    required = [p.name for p in params if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD,
+                                                                               p.KEYWORD_ONLY)]
+    missing = [n for i, n in enumerate(required) if i >= len(args) and n not in kwargs]
+    if missing:
+        raise TypeError(f"{cls.__name__} requires argument(s) {', '.join(map(repr, missing))}. Received: "
+                        f"args={args!r}, kwargs={kwargs!r}. Example: {cls.__name__}("
+                        f"{', '.join(m + '=...' for m in missing)}).") from None
+    raise TypeError(f"{cls.__name__}: {err}. Received: args={args!r}, kwargs={kwargs!r}.") from None

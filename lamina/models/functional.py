@@ -218,6 +218,8 @@ class Model(TrainingMixin, SavingMixin, Layer):
         shape = list(input_shape) if isinstance(input_shape, list) else tuple(input_shape)
         with torch.no_grad():
             self.call(zeros(shape))
+        self.built = True
+        self._build_shape = shape
 
     def _build_for(self, input_shape, device=None):
         if self._is_graph_network:

@@ -54,8 +54,12 @@ class Sequential(Model):
                              f"Layer names in a model must be unique; pass name=... .")
         self._seq_layers.append(layer)
         self._register_layer(layer)
-        if self._input_tensor is None and len(self._seq_layers) == 1 and layer._batch_input_shape is not None:
-            self._input_tensor = Input(batch_shape=layer._batch_input_shape)
+        if self._input_tensor is None and len(self._seq_layers) == 1:
+            shape = layer._batch_input_shape
+            if shape is None and isinstance(layer, Model) and layer._is_graph_network and len(layer.inputs) == 1:
+                shape = layer.inputs[0].shape  # e.g. model.add(conv_base) with conv_base = VGG16(input_shape=...)
+            if shape is not None:
+                self._input_tensor = Input(batch_shape=shape)
         if self._input_tensor is not None:
             self._rebuild_graph()
         else:
