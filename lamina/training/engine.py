@@ -376,7 +376,8 @@ class TrainingMixin:
         progress = Progress(verbose, train.steps, epochs) if verbose else None
         trainer.progress = progress
         cbs = CallbackList(list(callbacks or []) + [history], model=self,
-                           params={"epochs": epochs, "steps": train.steps, "verbose": verbose}, trainer=trainer)
+                           params={"epochs": epochs, "steps": train.steps, "verbose": verbose,
+                        "do_validation": val is not None}, trainer=trainer)
         trainer.initial_epoch = initial_epoch
         cbs.on_train_begin()
         logs = {}
@@ -392,9 +393,9 @@ class TrainingMixin:
                 if val is not None and (epoch + 1) % validation_freq == 0:
                     val_logs, _ = self._run_eval(val, cbs)
                     logs.update({"val_" + k: v for k, v in val_logs.items()})
-                if progress is not None:
-                    progress.finish(steps_done, logs)
                 cbs.on_epoch_end(epoch, logs)
+                if progress is not None:  # after the callbacks, so logs they add (learning_rate) show
+                    progress.finish(steps_done, logs)
                 if self.stop_training or trainer.stop_training:
                     break
         finally:
