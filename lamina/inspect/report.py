@@ -1,0 +1,264 @@
+"""One self-contained HTML page about a model: summary, curves, filters, feature maps,
+Grad-CAM, confusion matrix, mistakes and receptive fields. Figures are embedded as base64
+PNG, so the file opens offline in any browser."""
+from __future__ import annotations
+
+import base64
+import datetime
+import html
+import io
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ._common import all_layers, check_model, input_format, prepare_images, to_display, trace
+
+__all__ = ["html_report", "write_report"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
+header{background:#1d2330;color:#fff;padding:18px 28px}header h1{margin:0;font-size:22px}
+header p{margin:4px 0 0;color:#c9cfdb;font-size:13px}
+main{max-width:1100px;margin:0 auto;padding:10px 24px 40px}
+section{background:#fff;border:1px solid #e1e4ea;border-radius:8px;padding:14px 20px;margin:16px 0}
+h2{font-size:17px;margin:4px 0 10px}h3{font-size:14px;margin:14px 0 6px;color:#3a4356}
+table{border-collapse:collapse;font-size:13px;margin:6px 0}
+th,td{border-bottom:1px solid #e6e8ee;padding:4px 10px;text-align:right}
+th:first-child,td:first-child{text-align:left}th{background:#f0f2f6}
+img{max-width:100%;height:auto;display:block;margin:6px 0}
+.note{color:#6b7386;font-size:13px}.figs{display:flex;flex-wrap:wrap;gap:12px}
+pre{font-size:12px;background:#f6f7f9;padding:8px;overflow-x:auto}
+nav a{color:#9fc1ff;margin-right:14px;font-size:13px;text-decoration:none}
+"""
+
+
+def _png(fig, dpi: int = 90) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _img(fig, alt: str, dpi: int = 90) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{_png(fig, dpi)}">'
+
+
+def _table(header, rows) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _note(text: str) -> str:
+    return f'<p class="note">{html.escape(text)}</p>'
+
+
+def _fmt_num(v) -> str:
+    if isinstance(v, float):
+        return "-" if not np.isfinite(v) else f"{v:.4f}"
+    return str(v)
+
+
+def _summary(model, sample) -> str:
+    from ..layers.base import format_shape
+    shapes = {}
+    if sample is not None:
+        with torch.no_grad():
+            records, _ = trace(model, sample, model.layers)
+        shapes = {id(l): o for l, o in records}
+    rows, total, trainable = [], 0, 0
+    for layer in model.layers:
+        n = sum(int(t.numel()) for t in layer.weights)
+        out = shapes.get(id(layer))
+        shape = format_shape((None,) + tuple(out.shape[1:])) if isinstance(out, torch.Tensor) else "?"
+        rows.append((f"{layer.name}", type(layer).__name__, shape, f"{n:,}"))
+    total = sum(int(t.numel()) for t in model.weights)
+    trainable = sum(int(t.numel()) for t in model.trainable_weights)
+    totals = _table(("", "parameters"), [("total", f"{total:,}"), ("trainable", f"{trainable:,}"),
+                                         ("non-trainable", f"{total - trainable:,}")])
+    return _table(("Layer", "Type", "Output shape", "Param #"), rows) + totals
+
+
+def _history_section(history) -> str:
+    from .history import history_dict, plot_history
+    hist = history_dict(history)
+    metrics = [m for m in ("loss", "accuracy", "acc") if m in hist] or sorted(k for k in hist
+                                                                         if not k.startswith("val_"))[:2]
+    if not metrics:
+        return _note("The history holds no per-epoch values.")
+    fig = plot_history(hist, metrics=metrics)
+    last = [(k, _fmt_num(float(v[-1]))) for k, v in hist.items() if v]
+    return _img(fig, "training curves") + _table(("metric", "last epoch"), last) + \
+        _note(f"{max(len(v) for v in hist.values())} epochs.")
+
+
+def _weights_section(model, image_shape) -> str:
+    from .weights import conv_filters, dense_weights_as_images
+    layers = all_layers(model)
+    convs = [l for l in layers if type(l).__name__ in ("Conv2D", "Convolution2D")]
+    if convs:
+        _, fig = conv_filters(convs[0], plot=True)
+        return _img(fig, f"filters of {convs[0].name}", dpi=80)
+    dense = [l for l in layers if type(l).__name__ == "Dense"]
+    if dense and image_shape is not None and dense[0].kernel.shape[1] == int(np.prod(image_shape)):
+        _, fig = dense_weights_as_images(dense[0], image_shape=image_shape, plot=True)
+        return _note(f"First Dense layer '{dense[0].name}': each unit's weights as an image.") + \
+            _img(fig, f"weights of {dense[0].name}", dpi=80)
+    return _note("The model has no Conv2D layer, and its first Dense layer's inputs are not an image.")
+
+
+def _features_section(model, images) -> str:
+    from .features import feature_maps
+    parts = []
+    for i, image in enumerate(images):
+        maps, fig = feature_maps(model, image, plot=True, max_channels=32)
+        parts.append(f"<h3>image {i}</h3>" + _img(fig, f"feature maps of image {i}", dpi=70))
+    return "".join(parts)
+
+
+def _gradcam_section(model, images) -> str:
+    from ._common import new_figure
+    from .attribution import grad_cam
+    n = len(images)
+    fig = new_figure(2.0 * n + 0.5, 4.3)
+    axes = fig.subplots(2, n, squeeze=False)
+    layer_name = None
+    fmt = input_format(model)
+    for i, image in enumerate(images):
+        cam = grad_cam(model, image)
+        layer_name = cam["layer"]
+        with torch.no_grad():
+            x = prepare_images(model, image, "report", single=True)
+            probs = model(x, training=False)
+            probs = probs if isinstance(probs, torch.Tensor) else probs[0]
+        p = float(probs[0, cam["class_index"]])
+        img = to_display(x, fmt)[0]
+        axes[0, i].imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap="gray")
+        axes[0, i].set_title(f"image {i}", fontsize=8)
+        axes[1, i].imshow(cam["overlay"])
+        axes[1, i].set_title(f"class {cam['class_index']} ({p:.2f})", fontsize=8)
+        for ax in axes[:, i]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    fig.tight_layout()
+    return _note(f"Grad-CAM of the predicted class at layer '{layer_name}' (red: most evidence).") + \
+        _img(fig, "Grad-CAM overlays")
+
+
+def _evaluation_section(model, x, y, class_names, k) -> str:
+    from .evaluation import confusion_matrix, mistakes, plot_confusion_matrix
+    cm = confusion_matrix(model, x, y)
+    names = class_names or [str(i) for i in range(len(cm["matrix"]))]
+    per_class = [(names[i], int(cm["matrix"][i].sum()), _fmt_num(float(cm["precision"][i])),
+                  _fmt_num(float(cm["recall"][i]))) for i in range(len(cm["matrix"]))]
+    out = [f"<p>Accuracy on {len(cm['predicted'])} labelled images: <b>{cm['accuracy']:.4f}</b></p>",
+           '<div class="figs">', _img(plot_confusion_matrix(cm, class_names), "confusion matrix"),
+           _table(("class", "images", "precision", "recall"), per_class), "</div>"]
+    worst, fig = mistakes(model, x, y, k=k, plot=True, ncols=8)
+    out.append(f"<h3>The {len(worst['index'])} most confident mistakes (true → predicted (confidence))</h3>")
+    out.append(_img(fig, "most confident mistakes", dpi=80))
+    return "".join(out)
+
+
+def _receptive_section(model, image) -> str:
+    from .receptive import plot_receptive_fields, receptive_fields
+    rows = receptive_fields(model)
+
+    def show(t):
+        return " x ".join(str(v) for v in t) if len(set(t)) > 1 else str(t[0])
+
+    table = _table(("layer", "type", "output size", "jump", "receptive field", "start"),
+                   [(r["name"], r["type"], show(r["output_size"]), show(r["jump"]), show(r["size"]),
+                     show(r["start"])) for r in rows])
+    if len(rows[0]["output_size"]) != 2:
+        return table
+    fig = plot_receptive_fields(rows, image=image)
+    return '<div class="figs">' + table + _img(fig, "receptive fields") + "</div>"
+
+
+def html_report(model, x=None, y=None, images=None, history=None, title: str | None = None,
+                class_names=None, max_images: int = 4, mistakes_k: int = 16) -> str:
+    """The HTML text of a report on a model (see :func:`write_report`)."""
+    check_model(model, "html_report")
+    started = time.perf_counter()
+    if images is None and x is not None:
+        images = np.asarray(x)[:3]
+    images = list(images)[:max_images] if images is not None else []
+    prepared = [prepare_images(model, im, "html_report", single=True) for im in images]
+    sample = prepared[0] if prepared else None
+    fmt = input_format(model)
+    disp = [to_display(p, fmt)[0] for p in prepared]
+    image_shape = disp[0].shape[:2] if disp and disp[0].ndim == 3 else None
+    if history is None and getattr(getattr(model, "history", None), "history", None):
+        history = model.history
+    sections = []
+
+    def add(key, heading, build):
+        try:
+            body = build()
+        except ValueError as err:  # a part that does not apply to this model says why
+            body = _note(f"Not available: {err}")
+        sections.append((key, heading, body))
+
+    add("summary", "Summary", lambda: _summary(model, sample))
+    if history is not None:
+        add("history", "Training curves", lambda: _history_section(history))
+    has_spatial = sample is not None and sample.dim() == 4
+    add("filters", "First-layer weights", lambda: _weights_section(model, image_shape))
+    if has_spatial:
+        add("features", "Feature maps", lambda: _features_section(model, prepared))
+        add("gradcam", "Grad-CAM", lambda: _gradcam_section(model, prepared))
+    if x is not None and y is not None:
+        add("evaluation", "Test data: confusion matrix and mistakes",
+            lambda: _evaluation_section(model, x, y, class_names, mistakes_k))
+    if has_spatial:
+        add("receptive", "Receptive fields", lambda: _receptive_section(model, disp[0]))
+    from .. import __version__
+    title = title or f"lamina report: {model.name}"
+    nav = "".join(f'<a href="#{key}">{html.escape(h)}</a>' for key, h, _ in sections)
+    body = "".join(f'<section id="{key}"><h2>{html.escape(h)}</h2>{b}</section>' for key, h, b in sections)
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    n_params = sum(int(t.numel()) for t in model.weights)
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<link rel="icon" href="data:,"><title>{html.escape(title)}</title><style>{_CSS}</style></head>'
+            f'<body><header><h1>{html.escape(title)}</h1><p>{n_params:,} parameters · '
+            f'{time.perf_counter() - started:.1f}s to build · lamina {__version__} · {stamp}</p>'
+            f'<nav>{nav}</nav></header><main>{body}</main></body></html>')
+
+
+def write_report(path, model, x=None, y=None, images=None, history=None, title: str | None = None,
+                 class_names=None, max_images: int = 4, mistakes_k: int = 16) -> Path:
+    """Write one self-contained HTML file about a model.
+
+    Sections: the layer summary; training curves (``history`` or the model's own); first-layer
+    filters (or Dense weights as images); feature maps and Grad-CAM overlays for ``images``; the
+    confusion matrix with per-class precision and recall and the most confident mistakes on
+    ``(x, y)``; receptive fields. A section that does not apply to the model says why.
+
+    Args:
+        path: the .html file to write (folders are created).
+        model: a built lamina model.
+        x, y: labelled test data (optional).
+        images: images to look at (default: the first 3 of ``x``); at most ``max_images`` are used.
+        history: a History, dict or fitted model (default: ``model.history``).
+        title: page title.
+        class_names: names of the classes, in order.
+        mistakes_k: how many mistakes to show (default 16).
+
+    Returns:
+        The path written.
+
+    Example:
+        >>> write_report("report.html", model, x_test, y_test)
+    """
+    text = html_report(model, x=x, y=y, images=images, history=history, title=title,
+                       class_names=class_names, max_images=max_images, mistakes_k=mistakes_k)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
