@@ -52,21 +52,7 @@ def test_training_run_repeats_bit_for_bit():
     assert not all(torch.equal(a, b) for a, b in zip(first, _train_once(4488)))
 
 
-def _engine_missing():
-    import importlib
-    missing = [] if hasattr(lamina.Sequential, "fit") else ["Sequential.fit"]
-    for module, name in [("lamina.optimizers", "get"), ("lamina.losses", "get")]:
-        try:
-            getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            missing.append(f"{module}.{name}")
-    return missing
-
-
 def test_fit_repeats_bit_for_bit():
-    if _engine_missing():
-        pytest.skip("fit needs " + ", ".join(_engine_missing()))
-
     def run():
         set_random_seed(7)
         x = np.random.rand(200, 10).astype("float32")
