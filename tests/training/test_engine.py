@@ -320,3 +320,17 @@ def test_nan_loss_stops_with_terminate_on_nan(capsys):
                         verbose=0)
     assert "Invalid loss, terminating training" in capsys.readouterr().out
     assert len(history.epoch) <= 1
+
+
+@pytest.mark.slow
+def test_jit_compile_trains_like_eager():
+    x, y = blobs(n=64)
+    histories = []
+    for jit in (False, True):
+        set_random_seed(3)
+        model = mlp()
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                      jit_compile=jit)
+        histories.append(model.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0).history)
+    assert histories[1]["loss"] == pytest.approx(histories[0]["loss"], rel=1e-4)
+    assert histories[1]["accuracy"] == histories[0]["accuracy"]
