@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-size", type=int, default=50, help="samples per step (default: 50)")
     t.add_argument("--optimizer", default="sgd", help="optimizer name (default: sgd with Nesterov momentum 0.9)")
     t.add_argument("--lr", type=float, default=None, help="learning rate (default: the model's course value)")
-    t.add_argument("--patience", type=int, default=5, help="early-stopping patience in epochs (default: 5)")
+    t.add_argument("--patience", type=int, default=8, help="early-stopping patience in epochs (default: 8)")
     t.add_argument("--validation-split", type=float, default=0.1,
                    help="fraction of training data held out for validation (default: 0.1)")
     t.add_argument("--seed", type=int, default=4487, help="random seed (default: 4487, as in the course)")
