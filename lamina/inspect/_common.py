@@ -121,6 +121,13 @@ def prepare_images(model, images, what: str, single: bool = False) -> torch.Tens
         raise TypeError(f"{what} expects images as a numeric array. Received an array of objects.")
     x = x.astype(np.float32, copy=False)
     rank = len(target)
+    if single and rank == 1:      # one image for a model on vectors: all its values, flattened
+        n = target[0]
+        if n is not None and x.size != n:
+            raise ValueError(f"{what}: model '{model.name}' expects vectors of {n} values, input shape "
+                             f"{_fmt(shape)}; received images of shape {tuple(x.shape)} ({x.size} values). "
+                             f"Pass data shaped like the training data.")
+        return _to_tensor(model, x.reshape(1, -1))
     if single:
         if x.ndim == rank + 1 and x.shape[0] == 1:
             x = x[0]
@@ -200,9 +207,9 @@ def _convert_channels(x: np.ndarray, ch, model, what: str) -> np.ndarray:
         warnings.warn(f"{what}: repeated grey images over 3 channels, as model '{model.name}' takes colour "
                       f"images.", stacklevel=4)
         return np.repeat(x, 3, axis=-1)
-    raise ValueError(f"{what}: model '{model.name}' takes images with {ch} channels; received images with {c} "
-                     f"channels (shape {tuple(x.shape[1:])}), which cannot be converted. Pass grey (1) or "
-                     f"colour (3) images.")
+    raise ValueError(f"{what}: model '{model.name}' takes images with {ch} channel{'s' if ch != 1 else ''}; "
+                     f"received images with {c} channels (shape {tuple(x.shape[1:])}), which cannot be "
+                     f"converted. Pass grey (1 channel) or colour (3 channels) images.")
 
 
 def _to_tensor(model, x: np.ndarray) -> torch.Tensor:
@@ -314,24 +321,50 @@ _OUTPUT_LAYER: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def logit_layer(model):
-    """The layer whose softmax/sigmoid makes the model's output, or None (no swap possible)."""
+    """The layer whose softmax/sigmoid makes the model's output, or None (no swap possible).
+
+    Graph models are read from their graph; for a subclassed model one probe pass finds the layer
+    whose output the model returns unchanged. The answer is cached per model.
+    """
     from .. import activations as _activations
     if model in _OUTPUT_LAYER:
         ref = _OUTPUT_LAYER[model]
         return ref() if ref is not None else None
     layer = None
-    if getattr(model, "_is_graph_network", False) and len(model.outputs) == 1:
-        candidate = model.outputs[0]._keras_history[0]
-        owner = model
-        while getattr(candidate, "_is_graph_network", False) and len(candidate.outputs) == 1:
-            owner, candidate = candidate, candidate.outputs[0]._keras_history[0]
-        if sum(1 for step in owner._steps if step[0] is candidate) == 1:
-            layer = candidate
+    if getattr(model, "_is_graph_network", False):
+        if len(model.outputs) == 1:
+            candidate = model.outputs[0]._keras_history[0]
+            owner = model
+            while getattr(candidate, "_is_graph_network", False) and len(candidate.outputs) == 1:
+                owner, candidate = candidate, candidate.outputs[0]._keras_history[0]
+            if sum(1 for step in owner._steps if step[0] is candidate) == 1:
+                layer = candidate
+    else:
+        layer = _probe_output_layer(model)
     if layer is not None and getattr(layer, "activation", None) not in (_activations.softmax,
                                                                        _activations.sigmoid):
         layer = None
     _OUTPUT_LAYER[model] = weakref.ref(layer) if layer is not None else None
     return layer
+
+
+def _probe_output_layer(model):
+    shape = getattr(model, "_build_shape", None)
+    if shape is None or isinstance(shape, list) or any(d is None for d in shape[1:]):
+        return None
+    calls: list = []
+    hooks = [l.register_forward_hook(lambda m, i, o, _l=l: calls.append((_l, o)))
+             for l in all_layers(model) if not hasattr(l, "layers")]
+    try:
+        with torch.no_grad():
+            out = model(torch.zeros((1,) + tuple(shape[1:]), device=model_device(model)), training=False)
+    finally:
+        for h in hooks:
+            h.remove()
+    producers = [l for l, o in calls if o is out]
+    if len(producers) != 1 or sum(1 for l, _ in calls if l is producers[0]) != 1:
+        return None
+    return producers[0]
 
 
 def first_output(out):

@@ -80,6 +80,7 @@ def plot_history(history, metrics=("loss", "accuracy"), smooth=None):
     if not chosen:
         raise ValueError(f"plot_history found none of {list(metrics)} in the history. It has: "
                          f"{', '.join(sorted(hist)) or 'nothing'}.")
+    from matplotlib.ticker import MaxNLocator
     fig = new_figure(4.6 * len(chosen), 3.4)
     axes = fig.subplots(1, len(chosen), squeeze=False)[0]
     for ax, key in zip(axes, chosen):
@@ -93,6 +94,7 @@ def plot_history(history, metrics=("loss", "accuracy"), smooth=None):
                 values = smooth_curve(values, smooth)
                 label += " (smoothed)"
             ax.plot(epochs, values, style, markersize=3, label=label, color=f"C{0 if not prefix else 1}")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel(key)
         ax.set_title(key)

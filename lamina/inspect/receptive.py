@@ -73,8 +73,9 @@ def _axes_state(n):
     return {"n": list(n), "jump": [1.0] * len(n), "size": [1.0] * len(n), "start": [0.5] * len(n)}
 
 
-def _window(state, k, s, padding, d=1):
+def _window(state, k, s, padding, d=None):
     from ..layers._utils import conv_output_length, tf_same_pads
+    d = d or (1,) * len(k)
     out = {key: list(v) for key, v in state.items()}
     for i, n in enumerate(state["n"]):
         ke = (k[i] - 1) * d[i] + 1
@@ -134,7 +135,9 @@ def _apply(layer, state, rank):
         return out, None
     if getattr(layer, "_elementwise", False) or kind in (
             "Activation", "Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "BatchNormalization",
-            "ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax", "InputLayer"):
+            "ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax", "InputLayer",
+            # merges combine positions one to one (graph models pass the larger field in)
+            "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
         return state, None
     return state, f"unknown rule for {kind}; assumed it keeps positions"
 

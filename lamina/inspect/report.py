@@ -29,7 +29,7 @@ table{border-collapse:collapse;font-size:13px;margin:6px 0}
 th,td{border-bottom:1px solid #e6e8ee;padding:4px 10px;text-align:right}
 th:first-child,td:first-child{text-align:left}th{background:#f0f2f6}
 img{max-width:100%;height:auto;display:block;margin:6px 0}
-.note{color:#6b7386;font-size:13px}.figs{display:flex;flex-wrap:wrap;gap:12px}
+.note{color:#6b7386;font-size:13px}.figs{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
 pre{font-size:12px;background:#f6f7f9;padding:8px;overflow-x:auto}
 nav a{color:#9fc1ff;margin-right:14px;font-size:13px;text-decoration:none}
 """

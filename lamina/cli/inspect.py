@@ -1,0 +1,122 @@
+"""``lamina inspect MODEL``: write one self-contained HTML report about a saved model."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ._errors import CLIError
+
+_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+
+
+def _image_spec(model):
+    """(rows, cols, channels, data_format) of the model's image input."""
+    from ..inspect._common import input_format, input_shape
+    shape = input_shape(model)
+    if isinstance(shape, list) or len(shape) != 4:
+        raise CLIError(f"the model takes input shape {shape}; inspect handles models on images "
+                       f"(batch, rows, cols, channels).")
+    fmt = input_format(model)
+    rows, cols, ch = (shape[1], shape[2], shape[3]) if fmt == "channels_last" else (shape[2], shape[3], shape[1])
+    return rows, cols, ch, fmt
+
+
+def read_image(path, rows, cols, channels) -> np.ndarray:
+    """An image file as (rows, cols, channels) float32 in [0, 1], resized to the model's size."""
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with Image.open(path) as img:
+            img = img.convert("L" if channels == 1 else "RGB")
+            if rows is not None and img.size != (cols, rows):
+                img = img.resize((cols, rows), Image.BILINEAR)
+            arr = np.asarray(img, dtype=np.float32) / 255.0
+    except FileNotFoundError:
+        raise CLIError(f"image {path} does not exist.") from None
+    except (UnidentifiedImageError, OSError) as err:
+        raise CLIError(f"cannot read image {path}: {err}. Expected a PNG or JPEG file.") from None
+    return arr.reshape(arr.shape[0], arr.shape[1], -1)
+
+
+def load_folder(folder: Path, rows, cols, channels, limit: int = 10000):
+    """Images from DIR/<class>/*.png (labels = sorted class folders), or DIR/*.png (no labels)."""
+    classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    files, labels = [], []
+    if classes:
+        for i, name in enumerate(classes):
+            for f in sorted((folder / name).iterdir()):
+                if f.suffix.lower() in _IMAGE_SUFFIXES:
+                    files.append(f)
+                    labels.append(i)
+    else:
+        files = [f for f in sorted(folder.iterdir()) if f.suffix.lower() in _IMAGE_SUFFIXES]
+    if not files:
+        raise CLIError(f"{folder} holds no images. Expected DIR/<class name>/*.png (labelled) or DIR/*.png.")
+    if len(files) > limit:
+        step = len(files) / limit
+        keep = [int(i * step) for i in range(limit)]
+        files, labels = [files[i] for i in keep], [labels[i] for i in keep] if labels else []
+    if rows is None:
+        raise CLIError("the model accepts any image size; images from a folder need a fixed size.")
+    x = np.stack([read_image(f, rows, cols, channels) for f in files])
+    y = np.asarray(labels, np.int64) if classes else None
+    return x, y, (classes or None)
+
+
+def _history(model_path: Path, model):
+    from ..saving import read_history
+    try:
+        hist = read_history(model_path)
+    except (ValueError, OSError):
+        hist = None
+    if hist:
+        return hist
+    side = model_path.with_name("history.json")
+    if side.is_file():
+        try:
+            record = json.loads(side.read_text())
+        except (OSError, ValueError):
+            return None
+        return record.get("history", record) if isinstance(record, dict) else None
+    return None
+
+
+def report(model, out: Path, x=None, y=None, images=None, history=None, class_names=None, title=None) -> Path:
+    from ..inspect import write_report
+    try:
+        return write_report(out, model, x=x, y=y, images=images, history=history, class_names=class_names,
+                            title=title)
+    except ValueError as err:
+        raise CLIError(str(err)) from None
+
+
+def run(args) -> int:
+    from .evaluate import load
+    model_path = Path(args.model)
+    model = load(args.model)
+    rows, cols, ch, fmt = _image_spec(model)
+    start = time.perf_counter()
+    x = y = names = None
+    if args.data is None and (rows, cols, ch) == (28, 28, 1):
+        args.data = "mnist-sample"
+    if args.data:
+        folder = Path(args.data)
+        if folder.is_dir():
+            x, y, names = load_folder(folder, rows, cols, ch)
+        else:
+            from . import _data
+            if args.data not in _data.DATASETS and not folder.suffix:
+                raise CLIError(f"--data {args.data}: no such folder, and not a dataset name ("
+                               f"{', '.join(_data.DATASETS)}).")
+            _, (x, y) = _data.load(args.data)
+    images = [read_image(p, rows, cols, ch) for p in args.image] if args.image else None
+    if images is None and x is None:
+        raise CLIError("nothing to look at: pass --data mnist-sample (the default), --data DIR or --image FILE.")
+    out = Path(args.out) if args.out else model_path.with_name(model_path.stem + "-report.html")
+    history = _history(model_path, model)
+    path = report(model, out, x=x, y=y, images=images, history=history, class_names=names,
+                  title=f"lamina report: {model_path.name}")
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f}s")
+    return 0
