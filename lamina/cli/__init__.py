@@ -47,6 +47,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=3, help="how many classes to show per image (default: 3)")
     p.add_argument("--invert", action="store_true",
                    help="invert grey levels (for dark digits on a light background)")
+
+    i = sub.add_parser("inspect", help="write an HTML report looking inside a saved model",
+                       description="Write one self-contained HTML file: layer summary, training curves, "
+                                   "first-layer filters, feature maps and Grad-CAM for a few images, "
+                                   "confusion matrix and worst mistakes on test data, receptive fields.")
+    i.add_argument("model", help="a .lamina file")
+    i.add_argument("--data", default=None,
+                   help="test data: a dataset name (mnist-sample) or a folder of images, DIR/<class>/*.png "
+                        "(default: mnist-sample for models on 28x28 grey images)")
+    i.add_argument("--image", nargs="+", default=None, metavar="FILE",
+                   help="image files to show feature maps and Grad-CAM for (default: a few test images)")
+    i.add_argument("--out", default=None, help="the HTML file to write (default: MODEL-report.html beside "
+                                               "the model)")
     return parser
 
 
@@ -66,6 +79,8 @@ def main(argv=None) -> int:
             from .train import run
         elif args.command == "evaluate":
             from .evaluate import run
+        elif args.command == "inspect":
+            from .inspect import run
         else:
             from .predict import run
         return run(args) or 0

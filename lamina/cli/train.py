@@ -93,4 +93,18 @@ def run(args) -> int:
     print(f"test accuracy: {test_acc:.4f} (test loss {test_loss:.4f}, {len(x_test)} images)")
     print(f"trained {len(history.epoch)} epochs in {train_seconds:.1f}s")
     print(f"saved model, history and curves in {out}/")
+    _write_report(model, out, x_test, y_test, history.history, args)
     return 0
+
+
+def _write_report(model, out: Path, x_test, y_test, history: dict, args) -> None:
+    """The ``lamina inspect`` report beside the saved model; a failure here does not fail training."""
+    import sys
+    try:
+        from .inspect import report
+        path = report(model, out / "report.html", x=x_test, y=y_test, history=history,
+                      title=f"lamina report: {args.model} on {args.dataset}")
+    except Exception as err:  # noqa: BLE001 - the model is saved; the report is a bonus
+        print(f"lamina train: warning: could not write the report: {err}", file=sys.stderr)
+        return
+    print(f"report: {path}")
