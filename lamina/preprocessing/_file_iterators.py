@@ -7,12 +7,11 @@ read. A batch is then augmented as a whole by the ImageDataGenerator.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-
-import logging
 
 import numpy as np
 import torch
@@ -51,7 +50,7 @@ class BatchFromFilesMixin:
         self.save_prefix = save_prefix
         self.save_format = save_format
         self.interpolation = check_interpolation(owner, interpolation)
-        self.cache = bool(cache)
+        self.cache_images = bool(cache)
         self.workers = default_workers() if workers is None else int(workers)
         if self.workers < 1:
             raise ValueError(f"{owner} expects workers to be a positive int. Received: workers={workers!r}.")
@@ -81,11 +80,11 @@ class BatchFromFilesMixin:
             return self._pool
 
     def _read(self, j: int) -> np.ndarray:
-        arr = self._cache.get(j) if self.cache else None
+        arr = self._cache.get(j) if self.cache_images else None
         if arr is None:
             arr = decode_file(self._filepaths[j], self.color_mode, self.target_size, self.interpolation,
-                              self.keep_aspect_ratio)
-            if self.cache:
+                              self.keep_aspect_ratio, getattr(self, "pad_to_aspect_ratio", False))
+            if self.cache_images:
                 self._cache[j] = arr
         return arr
 
@@ -94,7 +93,7 @@ class BatchFromFilesMixin:
         return [pool.submit(self._read, int(j)) for j in index_array]
 
     def _prefetch(self, index_array) -> None:
-        if self.cache and all(int(j) in self._cache for j in index_array):
+        if self.cache_images and all(int(j) in self._cache for j in index_array):
             return
         self._pending = (tuple(int(j) for j in index_array), self._submit(index_array))
 
@@ -128,7 +127,7 @@ class BatchFromFilesMixin:
         shown = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
         warnings.warn(f"{owner} skipped {len(bad)} of {len(self._filepaths)} image files that could not be read "
                       f"(corrupt, truncated or not images): {shown}.", stacklevel=4)
-        if self.cache:
+        if self.cache_images:
             self._cache = {new: self._cache[int(old)] for new, old in enumerate(keep) if int(old) in self._cache}
         self._keep_rows(keep)
 
@@ -164,8 +163,7 @@ class BatchFromFilesMixin:
             batch_y = np.asarray(self.classes)[index_array].astype(self.dtype)
         elif mode == "categorical":
             batch_y = np.zeros((len(index_array), len(self.class_indices)), dtype=self.dtype)
-            for i, j in enumerate(index_array):
-                batch_y[i, self.classes[j]] = 1.0
+            batch_y[np.arange(len(index_array)), np.asarray(self.classes)[index_array]] = 1.0
         elif mode == "multi_output":
             batch_y = [np.asarray(out)[index_array] for out in self.labels]
         else:  # raw

@@ -218,10 +218,32 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
     img.save(path, format=file_format, **kwargs)
 
 
-def decode_file(path, color_mode, target_size, interpolation, keep_aspect_ratio=False) -> np.ndarray:
+def _pad_to_aspect(img, target_hw):
+    """Pad with black, centred, to the target's aspect ratio (image_dataset_from_directory's option)."""
+    from PIL import Image
+    width, height = img.size
+    target_height, target_width = target_hw
+    if width * target_height > height * target_width:
+        new_w, new_h = width, -(-width * target_height // target_width)
+    else:
+        new_w, new_h = -(-height * target_width // target_height), height
+    if (new_w, new_h) == (width, height):
+        return img
+    canvas = Image.new(img.mode, (new_w, new_h), 0)
+    canvas.paste(img, ((new_w - width) // 2, (new_h - height) // 2))
+    return canvas
+
+
+def decode_file(path, color_mode, target_size, interpolation, keep_aspect_ratio=False,
+                pad_to_aspect_ratio=False) -> np.ndarray:
     """One file -> (rows, cols, channels) array in the file's integer type (uint8 for 8-bit images)."""
-    img = load_img(path, color_mode=color_mode, target_size=target_size, interpolation=interpolation,
-                   keep_aspect_ratio=keep_aspect_ratio)
+    if pad_to_aspect_ratio:
+        img = _pad_to_aspect(load_img(path, color_mode=color_mode), target_size)
+        if img.size != (target_size[1], target_size[0]):
+            img = img.resize((target_size[1], target_size[0]), _resampling()[interpolation])
+    else:
+        img = load_img(path, color_mode=color_mode, target_size=target_size, interpolation=interpolation,
+                       keep_aspect_ratio=keep_aspect_ratio)
     arr = np.asarray(img)
     if arr.ndim == 2:
         arr = arr[:, :, None]
