@@ -46,6 +46,7 @@ class _WeightRecord:
     to_keras: tuple | None   # permutation from torch layout to Keras layout
     trainable: bool
     regularizer: Any = None
+    constraint: Any = None   # applied in Keras layout after each optimizer step
 
 
 # Set by the training engine while it runs a step: layers append activity
@@ -333,10 +334,10 @@ class Layer(nn.Module):
             raise ValueError(f"Layer '{self.name}': add_weight needs a shape, e.g. add_weight(shape=(784, 10)).")
         name = name or f"weight_{len(self._weight_records)}"
         return self._add_weight(name, tuple(int(d) for d in shape), initializer, regularizer,
-                                trainable, to_torch=None, dtype=dtype)
+                                trainable, to_torch=None, dtype=dtype, constraint=constraint)
 
     def _add_weight(self, name, keras_shape, initializer, regularizer=None, trainable=True,
-                    to_torch: tuple | None = None, dtype=None):
+                    to_torch: tuple | None = None, dtype=None, constraint=None):
         """Create a weight initialised in Keras layout and stored permuted by ``to_torch``."""
         init = _initializers.get(initializer)
         dt = getattr(torch, dtype) if isinstance(dtype, str) else (dtype or _config.dtype())
@@ -358,8 +359,9 @@ class Layer(nn.Module):
             self.register_buffer(attr, value)
             tensor = getattr(self, attr)
         to_keras = None if to_torch is None else tuple(int(i) for i in np.argsort(to_torch))
+        from .. import constraints as _constraints
         self._weight_records.append(_WeightRecord(attr, name, to_keras, trainable,
-                                                  _regularizers.get(regularizer)))
+                                                  _regularizers.get(regularizer), _constraints.get(constraint)))
         return tensor
 
     def __setattr__(self, name, value):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 
 from .. import activations as _activations
+from .. import constraints as _constraints
 from .._errors import int_tuple, positive_int
 from . import _utils
 from .base import InputSpec, Layer, format_shape
@@ -30,8 +31,11 @@ class _Conv(Layer):
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None, **kwargs):
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.kernel_constraint = _constraints.get(kernel_constraint)
+        self.bias_constraint = _constraints.get(bias_constraint)
         owner, rank = type(self).__name__, self.rank
         example = f"Pass the number of output channels, e.g. {owner}(32, {(3,) * rank if rank > 1 else 3})."
         self.filters = positive_int(owner, "filters", filters, example)
@@ -98,9 +102,9 @@ class _Conv(Layer):
         # Keras (k..., in, out) -> torch (out, in, k...)
         to_torch = (rank + 1, rank) + tuple(range(rank))
         self.kernel = self._add_weight("kernel", keras_shape, self.kernel_initializer,
-                                       self.kernel_regularizer, to_torch=to_torch)
-        self.bias = (self._add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer)
-                     if self.use_bias else None)
+                                       self.kernel_regularizer, to_torch=to_torch, constraint=self.kernel_constraint)
+        self.bias = (self._add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer,
+                                      constraint=self.bias_constraint) if self.use_bias else None)
         self.input_spec = InputSpec(ndim=rank + 2, axes={ch_axis: in_ch})
         size = self._spatial(input_shape)
         if None not in size:
@@ -153,7 +157,9 @@ class _Conv(Layer):
                 "kernel_initializer": _utils.serialize_arg(self.kernel_initializer),
                 "bias_initializer": _utils.serialize_arg(self.bias_initializer),
                 "kernel_regularizer": _utils.serialize_arg(self.kernel_regularizer),
-                "bias_regularizer": _utils.serialize_arg(self.bias_regularizer)}
+                "bias_regularizer": _utils.serialize_arg(self.bias_regularizer),
+                "kernel_constraint": _utils.serialize_arg(self.kernel_constraint),
+                "bias_constraint": _utils.serialize_arg(self.bias_constraint)}
 
     def extra_repr(self):
         act = getattr(self.activation, "__name__", "custom")
@@ -245,12 +251,14 @@ class Conv2DTranspose(_Conv):
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None,
                  data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None, **kwargs):
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
         super().__init__(filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
                          dilation_rate=dilation_rate, groups=1, activation=activation, use_bias=use_bias,
                          kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
                          kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer, **kwargs)
+                         activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
         self.output_padding = None
         if output_padding is not None:
             op = int_tuple("Conv2DTranspose", "output_padding", output_padding, 2, allow_zero=True)
@@ -271,9 +279,10 @@ class Conv2DTranspose(_Conv):
                              f"known. Received shape {format_shape(input_shape)}.")
         # Keras (kh, kw, out, in) -> torch conv_transpose (in, out, kh, kw)
         self.kernel = self._add_weight("kernel", self.kernel_size + (self.filters, in_ch),
-                                       self.kernel_initializer, self.kernel_regularizer, to_torch=(3, 2, 0, 1))
-        self.bias = (self._add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer)
-                     if self.use_bias else None)
+                                       self.kernel_initializer, self.kernel_regularizer, to_torch=(3, 2, 0, 1),
+                                       constraint=self.kernel_constraint)
+        self.bias = (self._add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer,
+                                      constraint=self.bias_constraint) if self.use_bias else None)
         self.input_spec = InputSpec(ndim=4, axes={ch_axis: in_ch})
         size = self._spatial(input_shape)
         if None not in size:

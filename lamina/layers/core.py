@@ -5,6 +5,7 @@ import torch.nn.functional as F
 
 from .. import activations as _activations
 from .. import config as _config
+from .. import constraints as _constraints
 from .._errors import positive_int
 from .._registry import serialize
 from .base import InputSpec, Layer, format_shape
@@ -82,8 +83,10 @@ class Dense(Layer):
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, **kwargs):
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.kernel_constraint = _constraints.get(kernel_constraint)
+        self.bias_constraint = _constraints.get(bias_constraint)
         self.units = positive_int("Dense", "units", units, "Pass the output width, e.g. Dense(64).")
         self.activation = _activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -103,9 +106,9 @@ class Dense(Layer):
             raise ValueError(f"Layer '{self.name}' (Dense) needs the last axis of its input to be known. "
                              f"Received shape {format_shape(input_shape)}.")
         self.kernel = self._add_weight("kernel", (in_dim, self.units), self.kernel_initializer,
-                                       self.kernel_regularizer, to_torch=(1, 0))
-        self.bias = (self._add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer)
-                     if self.use_bias else None)
+                                       self.kernel_regularizer, to_torch=(1, 0), constraint=self.kernel_constraint)
+        self.bias = (self._add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer,
+                                      constraint=self.bias_constraint) if self.use_bias else None)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
     def call(self, inputs):
@@ -120,7 +123,9 @@ class Dense(Layer):
                 "kernel_initializer": serialize(self.kernel_initializer),
                 "bias_initializer": serialize(self.bias_initializer),
                 "kernel_regularizer": serialize(self.kernel_regularizer),
-                "bias_regularizer": serialize(self.bias_regularizer)}
+                "bias_regularizer": serialize(self.bias_regularizer),
+                "kernel_constraint": serialize(self.kernel_constraint),
+                "bias_constraint": serialize(self.bias_constraint)}
 
     def extra_repr(self):
         act = getattr(self.activation, "__name__", "custom")

@@ -277,6 +277,9 @@ class TrainingMixin:
         total.backward()
         opt.step()
         with torch.no_grad():
+            for constraint, weight, to_keras in self._constrained:
+                keras_view = weight if to_keras is None else weight.permute(*to_keras)
+                keras_view.copy_(constraint(keras_view))
             self._update_metrics([o.detach() for o in outs], ys)
         return total.detach(), [p.detach() for p in per_output]
 
@@ -288,6 +291,8 @@ class TrainingMixin:
     def _start_training(self) -> None:
         self._regularized = [(rec.regularizer, layer._tensor(rec)) for layer, rec in self._weight_items()
                              if rec.regularizer is not None]
+        self._constrained = [(rec.constraint, layer._tensor(rec), rec.to_keras) for layer, rec in self._weight_items()
+                             if rec.constraint is not None]
         self._build_optimizer()
         if self._jit_compile and self._compiled_step is None:
             self._compiled_step = torch.compile(self._forward_loss)
