@@ -3,6 +3,7 @@ from .activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .base import InputSpec, Layer
 from .convolutional import (Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D,
                             Convolution2DTranspose, Deconvolution2D)
+from .depthwise import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
 from .core import Activation, Dense, Input, InputLayer, Lambda
 from .merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, maximum, minimum, multiply, subtract)
@@ -22,6 +23,8 @@ __all__ = [
     # convolutional
     "Conv1D", "Conv2D", "Conv2DTranspose", "Convolution1D", "Convolution2D", "Convolution2DTranspose",
     "Deconvolution2D",
+    # depthwise
+    "DepthwiseConv2D", "SeparableConv2D", "SeparableConvolution2D",
     # pooling
     "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "GlobalMaxPooling1D",
     "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "MaxPool1D", "MaxPool2D",

@@ -31,6 +31,10 @@ CASES = [
     ("conv2d_transpose_outpad_cf", lambda: L.Conv2DTranspose(2, 4, strides=2, padding="same", output_padding=1,
                                                              data_format="channels_first"),
      (2, 3, 4, 4), (None, 2, 7, 7), 98, (2, 0)),
+    # depthwise (more cases in test_depthwise.py)
+    ("depthwise_conv2d", lambda: L.DepthwiseConv2D(3, padding="same", depth_multiplier=2), (2, 5, 5, 3),
+     (None, 5, 5, 6), 60, (2, 0)),
+    ("separable_conv2d", lambda: L.SeparableConv2D(4, 3), (2, 5, 5, 3), (None, 3, 3, 4), 43, (3, 0)),
     # pooling
     ("max_pool1d", lambda: L.MaxPooling1D(), (2, 9, 3), (None, 4, 3), 0, (0, 0)),
     ("avg_pool1d_same", lambda: L.AveragePooling1D(3, strides=2, padding="same"), (2, 8, 3), (None, 4, 3), 0, (0, 0)),
