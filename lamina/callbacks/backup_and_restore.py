@@ -6,6 +6,7 @@ import os
 
 import torch
 
+from ..saving._files import _fsync_dir
 from ..saving.state import load_optimizer_state, optimizer_state_to_tensors, state_from_tensors, state_to_tensors
 from .base import Callback
 
@@ -19,19 +20,6 @@ _VERSION = 1
 def _stateful(cb) -> bool:
     """Callbacks whose state a backup has to hold (the progress display and plain lambdas hold none)."""
     return type(cb).state_dict is not Callback.state_dict or hasattr(cb, "_backup_tensors")
-
-
-def _fsync_dir(path):
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class BackupAndRestore(Callback):

@@ -151,10 +151,10 @@ class Model(TrainingMixin, SavingMixin, Layer):
         self._output_slots = [slot(t) for t in self.outputs]
         self._n_slots = len(slots)
 
-    def _run_graph(self, inputs, training=None):
-        flat = self._flatten_inputs(inputs)
+    def _walk(self, inputs: list, apply) -> list:
+        """Run the plan: ``apply(layer, args, kwargs, takes_training)`` per step; returns the outputs."""
         vals = [None] * self._n_slots
-        for s, x in zip(self._input_slots, flat):
+        for s, x in zip(self._input_slots, inputs):
             vals[s] = x
         for layer, in_spec, kwargs, out_slots, takes_training in self._steps:
             if isinstance(in_spec, int):
@@ -163,13 +163,18 @@ class Model(TrainingMixin, SavingMixin, Layer):
                 a = {k: vals[v] for k, v in in_spec.items()}
             else:
                 a = [vals[v] for v in in_spec]
-            out = layer(a, training=training, **kwargs) if takes_training else layer(a, **kwargs)
+            out = apply(layer, a, kwargs, takes_training)
             if len(out_slots) == 1:
                 vals[out_slots[0]] = out
             else:
                 for s, o in zip(out_slots, out):
                     vals[s] = o
-        outs = [vals[s] for s in self._output_slots]
+        return [vals[s] for s in self._output_slots]
+
+    def _run_graph(self, inputs, training=None):
+        def apply(layer, a, kwargs, takes_training):
+            return layer(a, training=training, **kwargs) if takes_training else layer(a, **kwargs)
+        outs = self._walk(self._flatten_inputs(inputs), apply)
         if isinstance(self._nested_outputs, KerasTensor):
             return outs[0]
         return _structure_like(self._nested_outputs, iter(outs))
@@ -238,23 +243,8 @@ class Model(TrainingMixin, SavingMixin, Layer):
         if [tuple(s) for s in in_shapes] == [t.shape for t in self.inputs]:
             outs = [t.shape for t in self.outputs]
         else:
-            vals: dict[int, object] = {}
-            for s, shp in zip(self._input_slots, in_shapes):
-                vals[s] = tuple(shp)
-            for layer, in_spec, kwargs, out_slots, _ in self._steps:
-                if isinstance(in_spec, int):
-                    a = vals[in_spec]
-                elif isinstance(in_spec, dict):
-                    a = {k: vals[v] for k, v in in_spec.items()}
-                else:
-                    a = [vals[v] for v in in_spec]
-                o = layer.compute_output_shape(a)
-                if len(out_slots) == 1:
-                    vals[out_slots[0]] = o
-                else:
-                    for s, x in zip(out_slots, o):
-                        vals[s] = x
-            outs = [vals[s] for s in self._output_slots]
+            outs = self._walk([tuple(shp) for shp in in_shapes],
+                              lambda layer, a, kwargs, _: layer.compute_output_shape(a))
         return outs[0] if len(outs) == 1 else outs
 
     def _check_input_spec(self, input_shape):

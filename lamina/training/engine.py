@@ -16,21 +16,12 @@ from ..activations import linear as _linear
 from ..callbacks.base import CallbackList, History
 from ..layers import base as _layer_base
 from . import data_adapters as _data
+from .data_adapters import _flat
 from .compile_utils import resolve_outputs, unique_log_names
 from .progress import Progress, resolve_verbose
 from .trainer import Trainer
 
 __all__ = ["TrainingMixin"]
-
-
-def _flat(structure) -> list:
-    if structure is None:
-        return []
-    if isinstance(structure, dict):
-        return list(structure.values())
-    if isinstance(structure, (list, tuple)):
-        return list(structure)
-    return [structure]
 
 
 def _shape(v) -> tuple:
