@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="image files to show feature maps and Grad-CAM for (default: a few test images)")
     i.add_argument("--out", default=None, help="the HTML file to write (default: MODEL-report.html beside "
                                                "the model)")
+
+    from .datasets import add_parser as add_datasets_parser  # argparse only, no torch
+    add_datasets_parser(sub)
     return parser
 
 
@@ -81,6 +84,8 @@ def main(argv=None) -> int:
             from .evaluate import run
         elif args.command == "inspect":
             from .inspect import run
+        elif args.command == "datasets":
+            from .datasets import run
         else:
             from .predict import run
         return run(args) or 0
