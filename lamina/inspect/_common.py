@@ -375,15 +375,6 @@ def first_output(out):
     return out[0]
 
 
-def spatial_records(records, formats):
-    """(layer, output) pairs whose output is a batch of images (4-D)."""
-    return [(l, o) for l, o in records if isinstance(o, torch.Tensor) and o.dim() == 4]
-
-
-def channel_axis(fmt: str) -> int:
-    return 3 if fmt == "channels_last" else 1
-
-
 # --------------------------------------------------------------------- figures
 def new_figure(width: float, height: float):
     """A matplotlib Figure not attached to pyplot: it never opens a window."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._common import (all_layers, channel_axis, check_model, layer_formats, mosaic, new_figure, one_thread,
-                      prepare_images, resolve_layer, trace)
+from ..models import Model
+from ._common import (check_model, layer_formats, mosaic, new_figure, one_thread, prepare_images, resolve_layer,
+                      trace)
 
 __all__ = ["activation_model", "feature_maps", "plot_feature_maps"]
 
@@ -50,7 +51,6 @@ def activation_model(model, layers=None):
                 break
             outputs.append(tensor)
         else:
-            from ..models import Model
             return Model(inputs=model.inputs[0], outputs=outputs if len(outputs) > 1 else outputs[0])
     return _HookedActivations(model, chosen)
 
@@ -68,39 +68,28 @@ def _graph_output(model, layer):
     return None
 
 
-def _hooked_class():
-    from ..models import Model
+class _HookedActivations(Model):
+    """The activation model of a subclassed model: runs it and returns the chosen layers' outputs.
 
-    class HookedActivations(Model):
-        """Runs a model and returns the outputs of chosen layers (for subclassed models)."""
+    The source model is held as a plain attribute, not a sublayer, so its layers and weights are
+    not registered twice; ``parameters()`` are the source's.
+    """
 
-        def __init__(self, source, layers):
-            super().__init__(name=f"{source.name}_activations")
-            object.__setattr__(self, "_source", source)  # not a submodule: keeps names/weights single
-            self._watched = list(layers)
-            self.built = True
-            self._build_shape = source._build_shape
+    def __init__(self, source, layers):
+        super().__init__(name=f"{source.name}_activations")
+        object.__setattr__(self, "_source", source)
+        self._watched = list(layers)
+        self.built = True
+        self._build_shape = source._build_shape
 
-        def call(self, inputs, training=None):
-            records, _ = trace(self._source, inputs, self._watched, stop_early=True)
-            by_id = {id(l): o for l, o in records}
-            outs = [by_id[id(l)] for l in self._watched]
-            return outs if len(outs) > 1 else outs[0]
+    def call(self, inputs, training=None):
+        records, _ = trace(self._source, inputs, self._watched, stop_early=True)
+        by_id = {id(l): o for l, o in records}
+        outs = [by_id[id(l)] for l in self._watched]
+        return outs if len(outs) > 1 else outs[0]
 
-        def parameters(self, recurse=True):
-            return self._source.parameters(recurse)
-
-    return HookedActivations
-
-
-_HOOKED = None
-
-
-def _HookedActivations(model, layers):
-    global _HOOKED
-    if _HOOKED is None:
-        _HOOKED = _hooked_class()
-    return _HOOKED(model, layers)
+    def parameters(self, recurse=True):
+        return self._source.parameters(recurse)
 
 
 def _default_layers(records):
@@ -202,9 +191,3 @@ def plot_feature_maps(maps: dict, max_channels: int = 64, ncols: int | None = No
         ax.set_title(f"{name}: {m.shape[-1]} channels of {m.shape[0]}x{m.shape[1]}{extra}", fontsize=9)
     fig.tight_layout(pad=0.4)
     return fig
-
-
-def channel_axis_of(model, layer) -> int:
-    """Channel axis (with batch) of a layer's image output: 3 for channels_last, 1 otherwise."""
-    records = [(l, None) for l in all_layers(model)]
-    return channel_axis(layer_formats(model, records).get(id(layer), "channels_last"))

@@ -150,11 +150,13 @@ def _gradcam_section(model, images) -> str:
 def _evaluation_section(model, x, y, class_names, k) -> str:
     from .evaluation import confusion_matrix, mistakes, plot_confusion_matrix
     cm = confusion_matrix(model, x, y)
-    names = class_names or [str(i) for i in range(len(cm["matrix"]))]
+    k_classes = len(cm["matrix"])
+    names = [str(n) for n in (class_names or [])][:k_classes]
+    names += [str(i) for i in range(len(names), k_classes)]     # outputs without a name
     per_class = [(names[i], int(cm["matrix"][i].sum()), _fmt_num(float(cm["precision"][i])),
                   _fmt_num(float(cm["recall"][i]))) for i in range(len(cm["matrix"]))]
     out = [f"<p>Accuracy on {len(cm['predicted'])} labelled images: <b>{cm['accuracy']:.4f}</b></p>",
-           '<div class="figs">', _img(plot_confusion_matrix(cm, class_names), "confusion matrix"),
+           '<div class="figs">', _img(plot_confusion_matrix(cm, names), "confusion matrix"),
            _table(("class", "images", "precision", "recall"), per_class), "</div>"]
     worst, fig = mistakes(model, x, y, k=k, plot=True, ncols=8)
     out.append(f"<h3>The {len(worst['index'])} most confident mistakes (true → predicted (confidence))</h3>")

@@ -87,3 +87,41 @@ def test_activation_model_default_is_every_layer(digits):
     outs = inspect.activation_model(model).predict(digits[0][:2], verbose=0)
     assert len(outs) == len(model.layers) and outs[-1].shape == (2, 10)
     np.testing.assert_allclose(outs[-1], model.predict(digits[0][:2], verbose=0), rtol=1e-6)
+
+
+def test_a_nested_convolutional_base(digits):
+    """The seeds' `model.add(conv_base)`: the base's layers are found by name inside the outer model."""
+    import lamina
+    from lamina.layers import Conv2D, Dense, Flatten, MaxPooling2D
+    base = lamina.Sequential([Conv2D(4, 3, activation="relu", input_shape=(28, 28, 1), name="block1_conv1"),
+                              MaxPooling2D(2, name="block1_pool"),
+                              Conv2D(8, 3, activation="relu", name="block2_conv1")], name="conv_base")
+    model = lamina.Sequential([base, Flatten(), Dense(10, activation="softmax")])
+    image = digits[0][0]
+    maps = inspect.feature_maps(model, image)
+    assert {k: v.shape for k, v in maps.items()} == {"block1_conv1": (26, 26, 4), "block1_pool": (13, 13, 4),
+                                                     "block2_conv1": (11, 11, 8)}
+    cam = inspect.grad_cam(model, image)
+    assert cam["layer"] == "block2_conv1" and cam["heatmap"].shape == (11, 11)
+    sizes = {r["name"]: r["size"][0] for r in inspect.receptive_fields(model)}
+    assert sizes["block1_conv1"] == 3 and sizes["block1_pool"] == 4 and sizes["block2_conv1"] == 8
+    top = inspect.top_activating_patches(model, "block2_conv1", 1, digits[0][:20], k=3)
+    assert top["receptive_field"] == (8, 8)
+
+
+def test_figures_never_touch_pyplot(tmp_path):
+    """No window can open: figures are built without pyplot (checked in a fresh process)."""
+    import subprocess
+    import sys
+    code = ("import sys, numpy as np\n"
+            "from lamina import inspect\n"
+            "from lamina.cli import zoo\n"
+            "m = zoo.build('cnn', (28, 28, 1), 10)\n"
+            "img = np.random.rand(28, 28, 1).astype('float32')\n"
+            "inspect.feature_maps(m, img, plot=True); inspect.grad_cam(m, img, plot=True)\n"
+            "inspect.conv_filters(m, plot=True); inspect.receptive_fields(m, plot=True)\n"
+            "inspect.show_images(np.random.rand(4, 8, 8)); inspect.plot_history({'loss': [1, 0.5]})\n"
+            f"inspect.write_report({str(tmp_path / 'r.html')!r}, m, np.random.rand(20, 28, 28, 1), np.arange(20) % 10)\n"
+            "print('matplotlib.pyplot' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
