@@ -561,14 +561,17 @@ def _checked_init(cls, init):
 
     @functools.wraps(init)
     def __init__(self, *args, **kwargs):
-        if type(self) is cls:  # only at the outermost constructor, not in super().__init__ chains
+        # Only at the outermost constructor, not in super().__init__ chains; a class that
+        # inherits its __init__ (Conv2D from _Conv) is checked as itself.
+        if type(self).__init__ is __init__:
+            owner = type(self)
             translate = Layer._argument_translator
             if translate is not None:
-                args, kwargs = translate(cls, args, kwargs)
+                args, kwargs = translate(owner, args, kwargs)
             try:
                 sig.bind(self, *args, **kwargs)
             except TypeError as err:
-                _explain_bad_arguments(cls, sig, args, kwargs, err)
+                _explain_bad_arguments(owner, sig, args, kwargs, err)
         init(self, *args, **kwargs)
     return __init__
 
