@@ -15,6 +15,7 @@ _LAZY = {
     "Model": ("lamina.models", "Model"),
     "Input": ("lamina.layers", "Input"),
     "activations": ("lamina.activations", None),
+    "applications": ("lamina.applications", None),
     "callbacks": ("lamina.callbacks", None),
     "config": ("lamina.config", None),
     "data": ("lamina.data", None),
