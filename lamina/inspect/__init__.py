@@ -16,7 +16,8 @@ Example:
     >>> inspect.receptive_fields(model)[-1]["size"]
 """
 from .attribution import grad_cam, occlusion, overlay_heatmap, saliency
-from .evaluation import confusion_matrix, mistakes, plot_confusion_matrix, predict_proba
+from .evaluation import (confusion_from_probabilities, confusion_matrix, mistakes, mistakes_from_probabilities,
+                         plot_confusion_matrix, plot_mistakes, predict_proba)
 from .features import activation_model, feature_maps, plot_feature_maps
 from .history import history_dict, plot_history, smooth_curve
 from .images import image_grid, show_images
@@ -39,7 +40,8 @@ __all__ = [
     # attribution
     "grad_cam", "saliency", "occlusion", "overlay_heatmap",
     # evaluation
-    "confusion_matrix", "mistakes", "plot_confusion_matrix", "predict_proba",
+    "confusion_matrix", "mistakes", "plot_confusion_matrix", "plot_mistakes", "predict_proba",
+    "confusion_from_probabilities", "mistakes_from_probabilities",
     # geometry and classic kernels
     "receptive_fields", "conv_output_size", "plot_receptive_fields",
     "KERNELS", "get_kernel", "apply_kernel", "gabor_kernel", "gabor_bank",

@@ -7,7 +7,8 @@ import torch
 
 from ._common import check_model, input_format, new_figure, prepare_images, to_display
 
-__all__ = ["predict_proba", "confusion_matrix", "mistakes", "plot_confusion_matrix"]
+__all__ = ["predict_proba", "confusion_matrix", "mistakes", "plot_confusion_matrix", "plot_mistakes",
+           "confusion_from_probabilities", "mistakes_from_probabilities"]
 
 
 def _labels(y, n: int, what: str) -> np.ndarray:
@@ -67,6 +68,15 @@ def confusion_matrix(model, x, y, num_classes: int | None = None, batch_size: in
     """
     what = "confusion_matrix"
     probs = predict_proba(model, x, batch_size, what)
+    result = confusion_from_probabilities(probs, y, num_classes, what)
+    if not plot:
+        return result
+    return result, plot_confusion_matrix(result)
+
+
+def confusion_from_probabilities(probs: np.ndarray, y, num_classes: int | None = None,
+                                 what: str = "confusion_matrix") -> dict:
+    """:func:`confusion_matrix` from model outputs already computed ((n, classes) scores)."""
     y = _labels(y, len(probs), what)
     k = int(num_classes) if num_classes is not None else max(probs.shape[1], int(y.max()) + 1 if y.size else 0)
     if y.size and y.max() >= k:
@@ -78,11 +88,8 @@ def confusion_matrix(model, x, y, num_classes: int | None = None, batch_size: in
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = diag / matrix.sum(axis=0)
         recall = diag / matrix.sum(axis=1)
-    result = {"matrix": matrix, "precision": precision, "recall": recall,
-              "accuracy": float(diag.sum() / max(len(y), 1)), "predicted": pred}
-    if not plot:
-        return result
-    return result, plot_confusion_matrix(result)
+    return {"matrix": matrix, "precision": precision, "recall": recall,
+            "accuracy": float(diag.sum() / max(len(y), 1)), "predicted": pred}
 
 
 def plot_confusion_matrix(result: dict, class_names=None):
@@ -134,25 +141,34 @@ def mistakes(model, x, y, k: int = 10, batch_size: int = 256, plot: bool = False
     """
     what = "mistakes"
     probs = predict_proba(model, x, batch_size, what)
+    result = mistakes_from_probabilities(model, x, probs, y, k, what)
+    if not plot:
+        return result
+    return result, plot_mistakes(result, ncols)
+
+
+def mistakes_from_probabilities(model, x, probs: np.ndarray, y, k: int = 10, what: str = "mistakes") -> dict:
+    """:func:`mistakes` from model outputs already computed ((n, classes) scores)."""
     y = _labels(y, len(probs), what)
     pred = probs.argmax(axis=1)
     wrong = np.flatnonzero(pred != y)
     conf = probs[wrong, pred[wrong]]
     order = wrong[np.argsort(-conf, kind="stable")][: max(int(k), 0)]
-    xt = prepare_images(model, np.asarray(x)[order] if len(order) else np.asarray(x)[:0], what) \
-        if len(order) else None
-    images = to_display(xt, input_format(model)) if xt is not None else np.zeros((0,))
-    result = {"index": order, "images": images, "true": y[order], "predicted": pred[order],
-              "confidence": probs[order, pred[order]], "true_probability": probs[order, y[order]]}
-    if not plot:
-        return result
+    if len(order):
+        images = to_display(prepare_images(model, np.asarray(x)[order], what), input_format(model))
+    else:
+        images = np.zeros((0,), np.float32)
+    return {"index": order, "images": images, "true": y[order], "predicted": pred[order],
+            "confidence": probs[order, pred[order]], "true_probability": probs[order, y[order]]}
+
+
+def plot_mistakes(result: dict, ncols: int | None = None):
+    """A Figure of a :func:`mistakes` result, each image titled "true → predicted (confidence)"."""
     from .images import show_images
-    if not len(order):
+    n = len(result["index"])
+    if not n:
         fig = new_figure(3, 1)
         fig.text(0.5, 0.5, "no mistakes", ha="center", va="center")
-        return result, fig
-    titles = [f"{t} → {p} ({c:.2f})" for t, p, c in zip(result["true"], result["predicted"],
-                                                       result["confidence"])]
-    fig = show_images(list(images), titles=titles,
-                      ncols=ncols or min(8, len(order)), data_format="channels_last")
-    return result, fig
+        return fig
+    titles = [f"{t} → {p} ({c:.2f})" for t, p, c in zip(result["true"], result["predicted"], result["confidence"])]
+    return show_images(list(result["images"]), titles=titles, ncols=ncols or min(8, n), data_format="channels_last")

@@ -148,19 +148,21 @@ def _gradcam_section(model, images) -> str:
 
 
 def _evaluation_section(model, x, y, class_names, k) -> str:
-    from .evaluation import confusion_matrix, mistakes, plot_confusion_matrix
-    cm = confusion_matrix(model, x, y)
+    from .evaluation import (confusion_from_probabilities, mistakes_from_probabilities, plot_confusion_matrix,
+                             plot_mistakes, predict_proba)
+    probs = predict_proba(model, x, what="confusion_matrix")     # once for both parts
+    cm = confusion_from_probabilities(probs, y)
     k_classes = len(cm["matrix"])
     names = [str(n) for n in (class_names or [])][:k_classes]
     names += [str(i) for i in range(len(names), k_classes)]     # outputs without a name
     per_class = [(names[i], int(cm["matrix"][i].sum()), _fmt_num(float(cm["precision"][i])),
-                  _fmt_num(float(cm["recall"][i]))) for i in range(len(cm["matrix"]))]
+                  _fmt_num(float(cm["recall"][i]))) for i in range(k_classes)]
     out = [f"<p>Accuracy on {len(cm['predicted'])} labelled images: <b>{cm['accuracy']:.4f}</b></p>",
            '<div class="figs">', _img(plot_confusion_matrix(cm, names), "confusion matrix"),
            _table(("class", "images", "precision", "recall"), per_class), "</div>"]
-    worst, fig = mistakes(model, x, y, k=k, plot=True, ncols=8)
+    worst = mistakes_from_probabilities(model, x, probs, y, k)
     out.append(f"<h3>The {len(worst['index'])} most confident mistakes (true → predicted (confidence))</h3>")
-    out.append(_img(fig, "most confident mistakes", dpi=80))
+    out.append(_img(plot_mistakes(worst, ncols=8), "most confident mistakes", dpi=80))
     return "".join(out)
 
 
