@@ -14,6 +14,7 @@ from ..layers.base import Layer, format_shape
 from ..layers.core import InputLayer
 from ..saving.api import SavingMixin
 from ..training.engine import TrainingMixin
+from ..training.legacy import LegacyTrainingMixin
 from .symbolic import KerasTensor, Node, flatten, is_shape
 
 __all__ = ["Model"]
@@ -28,7 +29,7 @@ def _structure_like(structure, values_iter):
     return [_structure_like(v, values_iter) for v in structure]
 
 
-class Model(TrainingMixin, SavingMixin, Layer):
+class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
     """A network: layers connected in a graph, with training and saving methods.
 
     Functional: ``Model(inputs=x_in, outputs=y)``. Subclassed: define layers in

@@ -1,0 +1,47 @@
+"""Run classic Keras code unchanged: ``python -m lamina.compat script.py [args...]``.
+
+The runner serves ``import keras`` (and every ``keras.*`` module, ``keras.backend`` as
+``K`` included) from :mod:`lamina.keras`, and ``import tensorflow`` from a tiny shim
+(``tensorflow.set_random_seed``, ``tf.random.set_seed``, ``tf.keras``), then runs the
+script as ``__main__``. A ``.ipynb`` notebook runs cell by cell: IPython magics
+(``%matplotlib``, ``%env``) and shell lines (``!pip``) are skipped, matplotlib draws
+off-screen, and a failure names the cell.
+
+In your own process: :func:`install` (then ``import keras`` gives lamina), :func:`quiet`
+(no deprecation warnings for legacy forms; or ``LAMINA_QUIET_LEGACY=1``).
+"""
+from __future__ import annotations
+
+from ._state import quiet
+
+__all__ = ["install", "uninstall", "run_script", "run_notebook", "main", "quiet"]
+
+
+def install(tensorflow: bool = True) -> None:
+    """Serve ``import keras`` (and ``import tensorflow``, for its seed functions) from lamina."""
+    from ._hook import install as _install
+    _install(tensorflow=tensorflow)
+
+
+def uninstall() -> None:
+    """Undo :func:`install` (modules already imported under the ``keras`` name are dropped)."""
+    from ._hook import uninstall as _uninstall
+    _uninstall()
+
+
+def run_script(path, argv=None):
+    """Run a Python script as ``__main__`` with ``keras`` served by lamina."""
+    from ._runner import run_script as _run
+    return _run(path, argv)
+
+
+def run_notebook(path, argv=None):
+    """Run a notebook's code cells in order; returns the namespace. Raises CellError naming the cell."""
+    from ._notebook import run_notebook as _run
+    return _run(path, argv)
+
+
+def main(argv=None) -> int:
+    """``python -m lamina.compat script.py|notebook.ipynb [args...]``."""
+    from ._runner import main as _main
+    return _main(argv)

@@ -1,0 +1,11 @@
+"""``keras.layers.core`` (Keras 1/2 module path)."""
+from ...layers import (Activation, Dense, Dropout, Flatten, Input, InputLayer, InputSpec, Lambda, Layer,  # noqa: F401
+                       Permute, Reshape, SpatialDropout2D)
+from ._legacy import missing_name
+
+__all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "InputSpec", "Lambda", "Layer",
+           "Permute", "Reshape", "SpatialDropout2D"]
+
+
+def __getattr__(name):
+    raise missing_name(__name__.replace("lamina.", "", 1), name)

@@ -1,0 +1,352 @@
+"""``.h5`` files in Keras's layouts, read and written with h5py.
+
+Whole models (``model.save('x.h5')``, ``load_model('x.h5')``), Keras 2 layout::
+
+    attrs:  keras_version, backend, model_config (JSON), training_config (JSON)
+    model_weights/            attrs: layer_names, backend, keras_version
+        <layer>/              attrs: weight_names = ['<layer>/kernel:0', '<layer>/bias:0']
+            <layer>/kernel:0  dataset in Keras layout (Dense (in, out), Conv2D (kh, kw, in, out))
+
+Weights only (``save_weights('x.h5')``) put the ``model_weights`` content at the root.
+Reading also accepts the files real Keras writes: Keras 2 and Keras 3 legacy ``.h5``
+(weight paths like ``sequential/dense/kernel``) and Keras 3 ``.weights.h5``
+(``layers/<name>/vars/0``). A layer's weights are matched by their names when the
+file's names fit the layer, else by position in Keras's order (trainable first).
+"""
+from __future__ import annotations
+
+import json
+import os
+import warnings
+
+import numpy as np
+
+from ._files import check_exists
+from .api import register_format
+
+__all__ = ["save_model", "load_model", "save_weights", "load_weights", "load_weights_from_group",
+           "load_vars_group", "KERAS_VERSION"]
+
+KERAS_VERSION = "2.2.4"  # the layout written (Keras 2's); recorded in the file's keras_version
+_ATTR_LIMIT = 64000      # HDF5 object-header limit: longer attributes are split as Keras does
+
+
+def _h5py():
+    import h5py
+    return h5py
+
+
+# ---------------------------------------------------------------------------- attributes
+def _decode(value):
+    if isinstance(value, (bytes, np.bytes_)):
+        return value.decode("utf-8")
+    return str(value)
+
+
+def _read_list_attr(group, name):
+    """A list attribute, joined from Keras's chunks (name0, name1, ...) when it was split."""
+    if name in group.attrs:
+        values = group.attrs[name]
+        return [_decode(v) for v in np.atleast_1d(values)] if len(np.shape(values)) or values.size else []
+    out, i = [], 0
+    while f"{name}{i}" in group.attrs:
+        out.extend(_decode(v) for v in group.attrs[f"{name}{i}"])
+        i += 1
+    return out
+
+
+def _write_list_attr(group, name, values):
+    data = np.array([v.encode("utf-8") for v in values], dtype=bytes) if values else np.array([], dtype="S1")
+    if data.nbytes <= _ATTR_LIMIT:
+        group.attrs[name] = data
+        return
+    chunks = int(np.ceil(data.nbytes / _ATTR_LIMIT))
+    for i, part in enumerate(np.array_split(data, chunks)):
+        group.attrs[f"{name}{i}"] = part
+
+
+def _json_attr(f, name):
+    value = f.attrs.get(name)
+    if value is None:
+        return None
+    return json.loads(_decode(value))
+
+
+# ---------------------------------------------------------------------------- writing
+def _keras_order(layer):
+    """(owner layer, record) pairs in Keras 2's order for ``layer.weights``: trainable, then non-trainable."""
+    items = layer._weight_items()
+    train = [(l, r) for l, r in items if layer._is_trainable_weight(l, r)]
+    rest = [(l, r) for l, r in items if not layer._is_trainable_weight(l, r)]
+    return train + rest
+
+
+def _layer_weights(layer):
+    out = []
+    for owner, rec in _keras_order(layer):
+        t = owner._tensor(rec).detach()
+        if rec.to_keras is not None:
+            t = t.permute(*rec.to_keras)
+        out.append((f"{owner.name}/{rec.name}:0", t.cpu().numpy()))
+    return out
+
+
+def _write_weights(group, layers):
+    _write_list_attr(group, "layer_names", [layer.name for layer in layers])
+    group.attrs["backend"] = b"torch"
+    group.attrs["keras_version"] = KERAS_VERSION.encode()
+    for layer in layers:
+        g = group.create_group(layer.name)
+        weights = _layer_weights(layer)
+        _write_list_attr(g, "weight_names", [n for n, _ in weights])
+        for name, value in weights:
+            g.create_dataset(name, data=value)
+
+
+def _model_layers(model):
+    return list(model.layers)
+
+
+def _training_config(model):
+    args = getattr(model, "_compile_args", None)
+    if not getattr(model, "compiled", False) or args is None:
+        return None
+    from .. import losses as _losses
+    from .._registry import serialize
+
+    def name_or_config(obj, kind):
+        if obj is None or isinstance(obj, str):
+            return obj
+        if isinstance(obj, (list, tuple)):
+            return [name_or_config(o, kind) for o in obj]
+        if isinstance(obj, dict) and "class_name" not in obj:
+            return {k: name_or_config(v, kind) for k, v in obj.items()}
+        if callable(obj) and getattr(obj, "__name__", None) and not hasattr(obj, "get_config"):
+            return obj.__name__
+        return _losses.serialize(obj) if kind == "loss" else serialize(obj)
+
+    return {"optimizer_config": {"class_name": type(model.optimizer).__name__,
+                                 "config": model.optimizer.get_config()},
+            "loss": name_or_config(args["loss"], "loss"), "metrics": name_or_config(args["metrics"], "metric"),
+            "loss_weights": args["loss_weights"], "sample_weight_mode": None}
+
+
+def save_model(model, path, overwrite=True, include_optimizer=True):
+    """Write ``model`` to ``path`` in Keras 2's HDF5 layout (architecture, weights, compile settings)."""
+    from ..models.sequential import Sequential
+    from .api import model_file_config
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"'{path}' already exists and overwrite=False. Pass overwrite=True to replace it.")
+    cfg = model_file_config(model, include_compile=False)
+    model_config = json.dumps({"class_name": "Sequential" if isinstance(model, Sequential) and
+                               type(model) is Sequential else ("Model" if cfg["class_name"] == "Functional"
+                                                                else cfg["class_name"]),
+                               "config": cfg["config"]})
+    training = _training_config(model) if include_optimizer else None
+    from .. import __version__ as lamina_version
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with _h5py().File(tmp, "w") as f:
+            f.attrs["keras_version"] = KERAS_VERSION.encode()
+            f.attrs["backend"] = b"torch"
+            f.attrs["lamina_version"] = lamina_version.encode()
+            f.attrs["model_config"] = model_config.encode("utf-8")
+            if "build_config" in cfg:
+                f.attrs["lamina_build_config"] = json.dumps(cfg["build_config"]).encode()
+            if training is not None:
+                f.attrs["training_config"] = json.dumps(training).encode("utf-8")
+            _write_weights(f.create_group("model_weights"), _model_layers(model))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def save_weights(model, path, overwrite=True):
+    """Write the weights in Keras 2's ``save_weights`` layout (layer groups at the root)."""
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"'{path}' already exists and overwrite=False. Pass overwrite=True to replace it.")
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with _h5py().File(tmp, "w") as f:
+            _write_weights(f, _model_layers(model))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+# ---------------------------------------------------------------------------- reading weights
+def _short(name):
+    """'dense_1/kernel:0' -> ('dense_1', 'kernel'); 'sequential/dense/kernel' -> ('dense', 'kernel')."""
+    parts = name.split("/")
+    leaf = parts[-1].split(":")[0]
+    return (parts[-2] if len(parts) > 1 else None), leaf
+
+
+def _assign(layer, names, values, where, skip_mismatch):
+    """Set ``layer``'s weights from the file's (names, values): by name when the names fit, else by order."""
+    items = _keras_order(layer)
+    if len(items) != len(values):
+        msg = (f"{where}: layer '{layer.name}' has {len(items)} weights in the model and {len(values)} in the "
+               f"file ({', '.join(names) or 'none'}).")
+        if skip_mismatch:
+            warnings.warn(msg + " Skipping it (skip_mismatch=True).", stacklevel=4)
+            return
+        raise ValueError(msg + " The architectures differ.")
+    keys = [(owner.name, rec.name) for owner, rec in items]
+    short = [_short(n) for n in names]
+    leaves = [leaf for _, leaf in short]
+    if len(set(short)) == len(short) and set(keys) <= set(short):
+        found = dict(zip(short, values))                      # (sublayer, weight) names match
+        values = [found[k] for k in keys]
+    elif len(set(leaves)) == len(leaves) and set(leaves) == {k[1] for k in keys} and len(set(k[1] for k in keys)) \
+            == len(keys):
+        found = dict(zip(leaves, values))                     # one layer saved under another name
+        values = [found[k[1]] for k in keys]
+    for (owner, rec), value in zip(items, values):           # else: Keras's order, trainable first
+        value = np.asarray(value)
+        t = owner._tensor(rec)
+        want = tuple(t.shape) if rec.to_keras is None else tuple(t.shape[i] for i in rec.to_keras)
+        if tuple(value.shape) != want:
+            msg = (f"{where}: weight '{rec.name}' of layer '{owner.name}' has Keras shape {want}; the file holds "
+                   f"shape {tuple(value.shape)}.")
+            if skip_mismatch:
+                warnings.warn(msg + " Skipping it (skip_mismatch=True).", stacklevel=4)
+                continue
+            raise ValueError(msg + " The architectures differ.")
+        import torch
+        v = torch.as_tensor(value, dtype=t.dtype)
+        if rec.to_keras is not None:
+            v = v.permute(*np.argsort(rec.to_keras).tolist())
+        with torch.no_grad():
+            t.copy_(v)
+
+
+def _has_weights(layer):
+    return bool(layer._weight_items())
+
+
+def load_weights_from_group(model, group, where, skip_mismatch=False, by_name=False):
+    """Keras 2 layout (``layer_names`` + ``weight_names``) -> the model's layers."""
+    names = _read_list_attr(group, "layer_names")
+    stored = []
+    for name in names:
+        g = group[name]
+        weight_names = _read_list_attr(g, "weight_names")
+        stored.append((name, weight_names, [np.asarray(g[w]) for w in weight_names]))
+    layers = _model_layers(model)
+    if by_name:
+        index = {layer.name: layer for layer in layers}
+        for name, wnames, values in stored:
+            if name in index and values:
+                _assign(index[name], wnames, values, where, skip_mismatch)
+        return
+    stored = [s for s in stored if s[2]]
+    with_weights = [layer for layer in layers if _has_weights(layer)]
+    if len(stored) != len(with_weights):
+        raise ValueError(f"{where} holds weights for {len(stored)} layers ({', '.join(s[0] for s in stored)}); the "
+                         f"model has {len(with_weights)} layers with weights "
+                         f"({', '.join(l.name for l in with_weights)}). Load into the same architecture, or pass "
+                         f"by_name=True to match layers by name.")
+    for layer, (name, wnames, values) in zip(with_weights, stored):
+        _assign(layer, wnames, values, where, skip_mismatch)
+
+
+def load_vars_group(layer, group, where, skip_mismatch=False):
+    """Keras 3 ``.weights.h5`` layout: ``vars/0..n`` per layer, ``layers/<name>`` for sublayers."""
+    from ..models.functional import Model
+    if "vars" in group and len(group["vars"]):
+        values = [np.asarray(group["vars"][str(i)]) for i in range(len(group["vars"]))]
+        own = [(layer, r) for r in layer._weight_records]
+        if len(own) != len(values):
+            raise ValueError(f"{where}: layer '{layer.name}' has {len(own)} weights; the file holds {len(values)}.")
+        shim = _OwnWeights(layer)
+        _assign(shim, [f"{layer.name}/{r.name}" for r in layer._weight_records], values, where, skip_mismatch)
+    children = layer.layers if isinstance(layer, Model) else layer._sublayers()
+    children = [c for c in children if _has_weights(c)]
+    if not children:
+        return
+    sub = group.get("layers")
+    if sub is None:
+        raise ValueError(f"{where}: no weights stored for the sublayers of '{layer.name}' "
+                         f"({', '.join(c.name for c in children)}).")
+    for child in children:
+        if child.name not in sub:
+            msg = f"{where}: no weights stored for layer '{child.name}'; the file has {', '.join(sub)}."
+            if skip_mismatch:
+                warnings.warn(msg + " Skipping it.", stacklevel=3)
+                continue
+            raise ValueError(msg)
+        load_vars_group(child, sub[child.name], where, skip_mismatch)
+
+
+class _OwnWeights:
+    """A layer seen with only its own weight records (not its sublayers'), for _assign."""
+
+    def __init__(self, layer):
+        self.layer = layer
+        self.name = layer.name
+
+    def _weight_items(self):
+        return [(self.layer, r) for r in self.layer._weight_records]
+
+    def _is_trainable_weight(self, owner, rec):
+        return True  # Keras 3 stores a layer's variables in creation order
+
+
+def load_weights(model, path, skip_mismatch=False, by_name=False):
+    """Load the weights of a Keras 2/3 or lamina ``.h5`` file into ``model``."""
+    where = f"'{path}'"
+    with _h5py().File(path, "r") as f:
+        if "layer_names" in f.attrs or "layer_names0" in f.attrs:
+            load_weights_from_group(model, f, where, skip_mismatch, by_name)
+        elif "model_weights" in f:
+            load_weights_from_group(model, f["model_weights"], where, skip_mismatch, by_name)
+        elif "layers" in f or "vars" in f:
+            if by_name:
+                raise ValueError(f"{where} is a Keras 3 weights file, which always matches layers by name; "
+                                 f"call load_weights without by_name=True.")
+            load_vars_group(model, f, where, skip_mismatch)
+        else:
+            raise ValueError(f"{where} is not a Keras weights file: it has neither layer_names, model_weights nor "
+                             f"layers/. It holds {', '.join(f) or 'nothing'}.")
+
+
+# ---------------------------------------------------------------------------- reading models
+def load_model(path, custom_objects=None, compile=True, safe_mode=True):
+    """A model from a ``.h5`` file written by lamina or by Keras 2/3 (``model.save('x.h5')``)."""
+    from ._keras_config import compile_args, convert_model_config
+    from .api import _model_from_file_config
+    where = f"'{path}'"
+    with _h5py().File(path, "r") as f:
+        model_config = _json_attr(f, "model_config")
+        if model_config is None:
+            hint = (" It holds weights only (save_weights): build the model in code, then model.load_weights()."
+                    if "layer_names" in f.attrs or "layers" in f else "")
+            raise ValueError(f"{where} has no model_config attribute, so it holds no architecture.{hint}")
+        lamina_file = "lamina_version" in f.attrs
+        if not lamina_file:
+            model_config = convert_model_config(model_config, where)
+        elif model_config.get("class_name") == "Model":
+            model_config = dict(model_config, class_name="Functional")
+        build = _json_attr(f, "lamina_build_config")
+        if build is not None:
+            model_config["build_config"] = build
+        model = _model_from_file_config(model_config, custom_objects, where)
+        load_weights_from_group(model, f["model_weights"], where)
+        training = _json_attr(f, "training_config") if compile else None
+    if training and training.get("optimizer_config"):
+        try:
+            model.compile(**compile_args(training.get("loss"), training.get("metrics"),
+                                         training["optimizer_config"], training.get("loss_weights")))
+        except (ValueError, TypeError) as err:
+            warnings.warn(f"{where}: could not compile the loaded model from its training_config ({err}); it is "
+                          f"returned uncompiled. Call model.compile(...) before fit().", stacklevel=3)
+    return model
+
+
+register_format(".h5", save_model=save_model, load_model=load_model, save_weights=save_weights,
+                load_weights=lambda model, path, skip_mismatch=False: load_weights(model, path, skip_mismatch))
+register_format(".hdf5", save_model=save_model, load_model=load_model, save_weights=save_weights,
+                load_weights=lambda model, path, skip_mismatch=False: load_weights(model, path, skip_mismatch))

@@ -1,0 +1,86 @@
+"""Keras 3 ``.keras`` files: a zip of ``config.json``, ``metadata.json`` and ``model.weights.h5``.
+
+lamina reads them (``load_model('model.keras')``, ``model.load_weights('model.keras')``)
+for the layers it has: the config is converted to lamina's form, the weights come from
+the ``layers/<name>/vars/<i>`` groups of ``model.weights.h5``, and the model is compiled
+from ``compile_config`` when it can be. Loading never unpickles and never imports code
+named by the file. lamina writes its own format (``.lamina``) or Keras 2 ``.h5``;
+saving to ``.keras`` says so.
+"""
+from __future__ import annotations
+
+import io
+import json
+import warnings
+import zipfile
+
+from .api import register_format
+
+__all__ = ["load_model", "load_weights"]
+
+_CONFIG = "config.json"
+_WEIGHTS = "model.weights.h5"
+
+
+def _members(path):
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise ValueError(f"'{path}' is not a Keras .keras file (a zip with config.json and model.weights.h5); it "
+                         f"cannot be read as a zip.") from None
+    with zf:
+        names = set(zf.namelist())
+        missing = [m for m in (_CONFIG, _WEIGHTS) if m not in names]
+        if missing:
+            raise ValueError(f"'{path}' is not a complete .keras file: it lacks {', '.join(missing)} (it holds "
+                             f"{', '.join(sorted(names)) or 'nothing'}).")
+        return {m: zf.read(m) for m in (_CONFIG, _WEIGHTS)}
+
+
+def _weights_file(blob):
+    import h5py
+    return h5py.File(io.BytesIO(blob), "r")
+
+
+def load_model(path, custom_objects=None, compile=True, safe_mode=True):
+    """A lamina model from a ``.keras`` file written by Keras 3."""
+    from ._keras_config import compile_args, convert_model_config
+    from .api import _model_from_file_config
+    from .h5 import load_vars_group
+    where = f"'{path}'"
+    members = _members(path)
+    cfg = json.loads(members[_CONFIG])
+    model_cfg = convert_model_config({"class_name": cfg["class_name"], "config": cfg["config"]}, where)
+    build = cfg.get("build_config")
+    if isinstance(build, dict) and build.get("input_shape") is not None and cfg["class_name"] not in (
+            "Sequential", "Functional"):
+        model_cfg["build_config"] = {"input_shape": build["input_shape"]}
+    model = _model_from_file_config(model_cfg, custom_objects, where)
+    with _weights_file(members[_WEIGHTS]) as f:
+        load_vars_group(model, f, where)
+    compile_cfg = cfg.get("compile_config") if compile else None
+    if compile_cfg and compile_cfg.get("optimizer"):
+        try:
+            model.compile(**compile_args(compile_cfg.get("loss"), compile_cfg.get("metrics"),
+                                         compile_cfg["optimizer"], compile_cfg.get("loss_weights")))
+        except (ValueError, TypeError) as err:
+            warnings.warn(f"{where}: could not compile the loaded model from its compile_config ({err}); it is "
+                          f"returned uncompiled. Call model.compile(...) before fit().", stacklevel=3)
+    return model
+
+
+def load_weights(model, path, skip_mismatch=False):
+    """The weights of a ``.keras`` file into an existing model (matched by layer name)."""
+    from .h5 import load_vars_group
+    members = _members(path)
+    with _weights_file(members[_WEIGHTS]) as f:
+        load_vars_group(model, f, f"'{path}'", skip_mismatch)
+
+
+def _save_model(model, path, overwrite=True, include_optimizer=True):
+    raise ValueError(f"Cannot save '{path}': lamina reads Keras 3 .keras files but writes its own format. Save to "
+                     f"'{path[:-len('.keras')]}.lamina' (everything, no pickle) or '.h5' (Keras 2 layout, which "
+                     f"Keras 3 loads too).")
+
+
+register_format(".keras", save_model=_save_model, load_model=load_model, load_weights=load_weights)
