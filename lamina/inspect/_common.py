@@ -324,12 +324,9 @@ def logit_layer(model):
     """The layer whose softmax/sigmoid makes the model's output, or None (no swap possible).
 
     Graph models are read from their graph; for a subclassed model one probe pass finds the layer
-    whose output the model returns unchanged. The answer is cached per model.
+    whose output the model returns unchanged (cached per model).
     """
     from .. import activations as _activations
-    if model in _OUTPUT_LAYER:
-        ref = _OUTPUT_LAYER[model]
-        return ref() if ref is not None else None
     layer = None
     if getattr(model, "_is_graph_network", False):
         if len(model.outputs) == 1:
@@ -339,13 +336,15 @@ def logit_layer(model):
                 owner, candidate = candidate, candidate.outputs[0]._keras_history[0]
             if sum(1 for step in owner._steps if step[0] is candidate) == 1:
                 layer = candidate
+    elif model in _OUTPUT_LAYER:
+        ref = _OUTPUT_LAYER[model]
+        layer = ref() if ref is not None else None
     else:
         layer = _probe_output_layer(model)
-    if layer is not None and getattr(layer, "activation", None) not in (_activations.softmax,
-                                                                       _activations.sigmoid):
-        layer = None
-    _OUTPUT_LAYER[model] = weakref.ref(layer) if layer is not None else None
-    return layer
+        _OUTPUT_LAYER[model] = weakref.ref(layer) if layer is not None else None
+    if layer is not None and getattr(layer, "activation", None) in (_activations.softmax, _activations.sigmoid):
+        return layer
+    return None
 
 
 def _probe_output_layer(model):

@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 
 from lamina import inspect
 
-from inspect_models import MODELS, as_model_input, channels_first_cnn, course_cnn
+from inspect_models import MODELS, channels_first_cnn, course_cnn
 
 
 def _run_split(model, x, split_name):

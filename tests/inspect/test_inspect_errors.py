@@ -1,7 +1,6 @@
 """Bad input gets the promised error or notice."""
 import numpy as np
 import pytest
-import torch
 
 import lamina
 from lamina import inspect
