@@ -169,3 +169,18 @@ def test_grad_cam_input_in_the_other_layout_is_transposed(digits):
     a = inspect.grad_cam(model, digits[0][2])                       # (28, 28, 1) given
     b = inspect.grad_cam(model, digits[0][2].transpose(2, 0, 1))    # (1, 28, 28) given
     np.testing.assert_array_equal(a["heatmap"], b["heatmap"])
+
+
+def test_grad_cam_on_a_pretrained_base_with_a_new_head():
+    """The seeds' transfer setup: VGG16's convolutional base inside a Sequential; the default layer is
+    block5_conv3 (as in the Keras Grad-CAM example), found inside the nested base."""
+    import lamina
+    from lamina.applications import VGG16
+    from lamina.layers import GlobalAveragePooling2D
+    base = VGG16(weights=None, include_top=False, input_shape=(64, 64, 3))
+    model = lamina.Sequential([base, GlobalAveragePooling2D(), lamina.layers.Dense(3, activation="softmax")])
+    image = np.random.default_rng(0).random((64, 64, 3), dtype=np.float32)
+    cam = inspect.grad_cam(model, image)
+    assert cam["layer"] == "block5_conv3" and cam["heatmap"].shape == (4, 4)
+    maps = inspect.feature_maps(model, image, layers=["block1_conv1", "block3_pool"])
+    assert maps["block1_conv1"].shape == (64, 64, 64) and maps["block3_pool"].shape == (8, 8, 256)

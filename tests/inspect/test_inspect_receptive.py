@@ -133,3 +133,21 @@ def test_invalid_configurations_are_explained():
         inspect.conv_output_size(10, 3, 3, 0)
     assert inspect.conv_output_size(10, 3, 3, 1) == 4
     assert np.isclose(inspect.conv_output_size(10, 3, 1, 0), 8)
+
+
+@pytest.mark.parametrize("name, last, size", [
+    # Published receptive fields (Araujo, Norris & Sim, "Computing Receptive Fields of Convolutional
+    # Neural Networks", Distill 2019, table of TF-Slim models): same Keras/TF 'same' padding rules.
+    ("VGG16", "block5_pool", 212),
+    ("ResNet50", "conv5_block3_out", 483),
+    ("MobileNetV2", "out_relu", 491),
+])
+def test_published_receptive_fields_of_the_applications(name, last, size):
+    import warnings
+    from lamina import applications
+    model = getattr(applications, name)(weights=None, include_top=False, input_shape=(224, 224, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")       # every layer has an exact rule
+        rows = {r["name"]: r for r in inspect.receptive_fields(model)}
+    assert rows[last]["size"] == (size, size) and rows[last]["jump"] == (32, 32)
+    assert rows[last]["output_size"] == (7, 7)
