@@ -106,7 +106,7 @@ def test_inspect_bad_arguments(saved_cnn, tmp_path, capsys):
     assert main(["inspect", str(tmp_path / "none.lamina")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert main(["inspect", str(saved_cnn), "--data", "mnist-smaple"]) == 2
-    assert "no such folder, and not a dataset name (mnist-sample)" in capsys.readouterr().err
+    assert "--data mnist-smaple: no such folder, and not a dataset name (mnist-sample" in capsys.readouterr().err
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["inspect", str(saved_cnn), "--data", str(empty)]) == 2
