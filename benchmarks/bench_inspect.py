@@ -3,7 +3,8 @@
 1. Feature maps and Grad-CAM for one 28x28 digit on the course CNN
    (``lamina.cli.zoo.build('cnn', (28, 28, 1), 10)``), against a hand-written PyTorch reference
    doing the same work on the same model (one forward pass keeping the conv outputs, one
-   autograd.grad, the Grad-CAM weighting); the two alternate, so both see the same machine load.
+   autograd.grad, the Grad-CAM weighting), with torch's thread count and with one thread (what
+   lamina.inspect uses for a single image); they alternate, so all see the same machine load.
    Target: under 50 ms.
 2. ``lamina inspect MODEL`` on the course CNN saved to a file, run as a user runs it (a fresh
    process: imports, loading, the sample's 4,000 test digits, every figure). Target: under 20 s.
@@ -55,7 +56,8 @@ def time_single_image(repeats: int):
         inspect.feature_maps(model, image)
         inspect.grad_cam(model, image)
         reference(model, x)
-    ours, ref, fm, gc = [], [], [], []
+    threads = torch.get_num_threads()
+    ours, ref, ref1, fm, gc = [], [], [], [], []
     for _ in range(repeats):
         t0 = time.perf_counter()
         inspect.feature_maps(model, image)
@@ -64,12 +66,16 @@ def time_single_image(repeats: int):
         t2 = time.perf_counter()
         reference(model, x)
         t3 = time.perf_counter()
+        torch.set_num_threads(1)
+        reference(model, x)
+        torch.set_num_threads(threads)
+        ref1.append(time.perf_counter() - t3)
         fm.append(t1 - t0)
         gc.append(t2 - t1)
         ours.append(t2 - t0)
         ref.append(t3 - t2)
     med = lambda v: statistics.median(v) * 1000  # noqa: E731
-    return {"feature_maps_ms": med(fm), "grad_cam_ms": med(gc), "both_ms": med(ours), "reference_ms": med(ref),
+    return {"feature_maps_ms": med(fm), "grad_cam_ms": med(gc), "both_ms": med(ours), "reference_ms": med(ref), "reference_1t_ms": med(ref1),
             "p90_both_ms": float(np.percentile(ours, 90) * 1000)}
 
 
@@ -103,7 +109,10 @@ def main() -> int:
     print(f"  feature_maps          {single['feature_maps_ms']:7.2f} ms")
     print(f"  grad_cam              {single['grad_cam_ms']:7.2f} ms")
     print(f"  both                  {single['both_ms']:7.2f} ms  (p90 {single['p90_both_ms']:.2f} ms; target < 50 ms)")
-    print(f"  hand-written torch    {single['reference_ms']:7.2f} ms  (ratio {single['both_ms'] / single['reference_ms']:.2f})")
+    print(f"  hand-written torch    {single['reference_ms']:7.2f} ms  (ratio {single['both_ms'] / single['reference_ms']:.2f}; "
+          f"torch's threads)")
+    print(f"  ... on one thread     {single['reference_1t_ms']:7.2f} ms  (ratio "
+          f"{single['both_ms'] / single['reference_1t_ms']:.2f}; lamina.inspect runs one image on one thread)")
     rep = time_report()
     print(f"lamina inspect, course CNN on mnist-sample: {rep['report_s']:.1f} s, {rep['report_mb']:.2f} MB "
           f"(target < 20 s)")
