@@ -61,7 +61,12 @@ class Sequential(Model):
             if shape is not None:
                 self._input_tensor = Input(batch_shape=shape)
         if self._input_tensor is not None:
-            self._rebuild_graph()
+            if self._is_graph_network and len(self._seq_layers) > 1:
+                # Extend the graph instead of calling every layer again, so that layer.output stays
+                # the tensor model.output is computed from (K.gradients(model.output, conv.output)).
+                self._init_graph(self._input_tensor, layer(self.outputs[0]))
+            else:
+                self._rebuild_graph()
         else:
             self.built = False
 
