@@ -21,6 +21,7 @@ _LAZY = {
     "data": ("lamina.data", None),
     "datasets": ("lamina.datasets", None),
     "initializers": ("lamina.initializers", None),
+    "keras": ("lamina.keras", None),
     "layers": ("lamina.layers", None),
     "losses": ("lamina.losses", None),
     "metrics": ("lamina.metrics", None),

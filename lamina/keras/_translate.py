@@ -60,6 +60,10 @@ def _accepted(cls) -> frozenset:
         params = inspect.signature(cls.__init__).parameters
         names = frozenset(p for p, v in params.items() if v.kind not in (v.VAR_POSITIONAL, v.VAR_KEYWORD)) \
             | _BASE_ARGS
+        from ..models.functional import Model
+        if issubclass(cls, Model) and "__init__" not in {k for c in cls.__mro__[:cls.__mro__.index(Model)]
+                                                         for k in vars(c)}:
+            names |= {"inputs", "outputs"}  # Model(*args, **kwargs) takes them through **kwargs
         _accepted_cache[cls] = names
     return names
 

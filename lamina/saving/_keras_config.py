@@ -109,6 +109,9 @@ def _convert_layer(spec, dropped, where="model"):
 
 def _convert_layer_config(name, cfg, dropped):
     layer_name = cfg.get("name", name)
+    if name == "BatchNormalization" and not cfg.get("renorm"):
+        for key in ("renorm", "renorm_clipping", "renorm_momentum"):
+            cfg.pop(key, None)
     for old, new in _LAYER_RENAMES.get(name, {}).items():
         if old in cfg and new not in cfg:
             cfg[new] = cfg.pop(old)
@@ -156,6 +159,8 @@ def convert_model_config(model_config: dict, where: str) -> dict:
 def convert_optimizer_config(spec: dict):
     """A Keras optimizer config -> a lamina optimizer (``lr`` -> ``learning_rate``, unsupported keys dropped)."""
     from .. import optimizers
+    if isinstance(spec, str):
+        return optimizers.get(spec)
     name = spec.get("class_name")
     cfg = dict(spec.get("config") or {})
     if "lr" in cfg and "learning_rate" not in cfg:

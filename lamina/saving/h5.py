@@ -131,6 +131,26 @@ def _training_config(model):
             "loss_weights": args["loss_weights"], "sample_weight_mode": None}
 
 
+def _explicit_input_layer(model, config):
+    """A Sequential config that starts with its InputLayer, as tf.keras 2 wrote it (and Keras 3 reads it),
+    instead of a ``batch_input_shape`` on the first layer."""
+    layers = [dict(spec, config=dict(spec["config"])) for spec in config["layers"]]
+    if not layers or layers[0]["class_name"] == "InputLayer":
+        return config
+    shape = layers[0]["config"].pop("batch_input_shape", None)
+    if shape is None:
+        shape = config.get("build_input_shape")
+    if shape is None:
+        return config
+    tensor = getattr(model, "_input_tensor", None)
+    name = tensor._keras_history[0].name if tensor is not None else "input_layer"
+    layers.insert(0, {"class_name": "InputLayer", "config": {"batch_input_shape": list(shape), "dtype": "float32",
+                                                              "name": name}})
+    out = {k: v for k, v in config.items() if k != "build_input_shape"}
+    out["layers"] = layers
+    return out
+
+
 def save_model(model, path, overwrite=True, include_optimizer=True):
     """Write ``model`` to ``path`` in Keras 2's HDF5 layout (architecture, weights, compile settings)."""
     from ..models.sequential import Sequential
@@ -138,10 +158,11 @@ def save_model(model, path, overwrite=True, include_optimizer=True):
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"'{path}' already exists and overwrite=False. Pass overwrite=True to replace it.")
     cfg = model_file_config(model, include_compile=False)
-    model_config = json.dumps({"class_name": "Sequential" if isinstance(model, Sequential) and
-                               type(model) is Sequential else ("Model" if cfg["class_name"] == "Functional"
-                                                                else cfg["class_name"]),
-                               "config": cfg["config"]})
+    class_name = {"Functional": "Model"}.get(cfg["class_name"], cfg["class_name"])
+    config = cfg["config"]
+    if type(model) is Sequential:
+        config = _explicit_input_layer(model, config)
+    model_config = json.dumps({"class_name": class_name, "config": config})
     training = _training_config(model) if include_optimizer else None
     from .. import __version__ as lamina_version
     tmp = f"{path}.tmp{os.getpid()}"
@@ -253,32 +274,82 @@ def load_weights_from_group(model, group, where, skip_mismatch=False, by_name=Fa
         _assign(layer, wnames, values, where, skip_mismatch)
 
 
-def load_vars_group(layer, group, where, skip_mismatch=False):
-    """Keras 3 ``.weights.h5`` layout: ``vars/0..n`` per layer, ``layers/<name>`` for sublayers."""
+def _snake(name: str) -> str:
+    import re
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _keras_class(layer) -> str:
     from ..models.functional import Model
+    from ..models.sequential import Sequential
+    if isinstance(layer, Sequential) and type(layer) is Sequential:
+        return "Sequential"
+    if isinstance(layer, Model) and type(layer) is Model:
+        return "Functional"
+    return type(layer).__name__
+
+
+def _vars_keys(entries):
+    """Keras 3 keys of a container's layers: snake_case(class name), deduplicated in order (dense, dense_1)."""
+    used: dict[str, int] = {}
+    keys = {}
+    for layer_name, class_name in entries:
+        base = _snake(class_name)
+        if base in used:
+            used[base] += 1
+            keys[layer_name] = f"{base}_{used[base]}"
+        else:
+            used[base] = 0
+            keys[layer_name] = base
+    return keys
+
+
+def load_vars_group(layer, group, where, skip_mismatch=False, config=None):
+    """Keras 3 ``.weights.h5`` layout: ``vars/0..n`` per layer, ``layers/<key>`` for the layers of a model.
+
+    Keras names the groups of a model's layers by class (``dense``, ``dense_1``, ...) in the order of
+    ``model.layers``; ``config`` (the Keras model config from a ``.keras`` file) gives that order
+    exactly, otherwise lamina's layer order is used. Groups named after the layers are read too.
+    """
+    from ..models.functional import Model
+    from ..models.sequential import Sequential
     if "vars" in group and len(group["vars"]):
         values = [np.asarray(group["vars"][str(i)]) for i in range(len(group["vars"]))]
-        own = [(layer, r) for r in layer._weight_records]
-        if len(own) != len(values):
-            raise ValueError(f"{where}: layer '{layer.name}' has {len(own)} weights; the file holds {len(values)}.")
-        shim = _OwnWeights(layer)
-        _assign(shim, [f"{layer.name}/{r.name}" for r in layer._weight_records], values, where, skip_mismatch)
+        _assign(_OwnWeights(layer), [f"{layer.name}/{r.name}" for r in layer._weight_records], values, where,
+                skip_mismatch)
     children = layer.layers if isinstance(layer, Model) else layer._sublayers()
-    children = [c for c in children if _has_weights(c)]
-    if not children:
+    if not any(_has_weights(c) for c in children):
         return
+    specs = {}
+    if config is not None and isinstance(config.get("layers"), list):
+        entries = []
+        for spec in config["layers"]:
+            name = (spec.get("config") or {}).get("name", spec.get("name"))
+            if isinstance(layer, Sequential) and spec.get("class_name") == "InputLayer":
+                continue
+            entries.append((name, spec.get("class_name")))
+            specs[name] = spec.get("config")
+        keys = _vars_keys(entries)
+    else:
+        keys = _vars_keys([(c.name, _keras_class(c)) for c in children])
     sub = group.get("layers")
-    if sub is None:
-        raise ValueError(f"{where}: no weights stored for the sublayers of '{layer.name}' "
-                         f"({', '.join(c.name for c in children)}).")
     for child in children:
-        if child.name not in sub:
-            msg = f"{where}: no weights stored for layer '{child.name}'; the file has {', '.join(sub)}."
+        if not _has_weights(child):
+            continue
+        key = keys.get(child.name)
+        g = None
+        if sub is not None:
+            g = sub.get(key) if key is not None and key in sub else sub.get(child.name)
+        if g is None:
+            msg = (f"{where}: no weights stored for layer '{child.name}' (looked for layers/{key}); the file has "
+                   f"{', '.join(sub) if sub is not None else 'no layers group'}.")
             if skip_mismatch:
                 warnings.warn(msg + " Skipping it.", stacklevel=3)
                 continue
             raise ValueError(msg)
-        load_vars_group(child, sub[child.name], where, skip_mismatch)
+        load_vars_group(child, g, where, skip_mismatch, specs.get(child.name))
 
 
 class _OwnWeights:

@@ -57,12 +57,12 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
         model_cfg["build_config"] = {"input_shape": build["input_shape"]}
     model = _model_from_file_config(model_cfg, custom_objects, where)
     with _weights_file(members[_WEIGHTS]) as f:
-        load_vars_group(model, f, where)
+        load_vars_group(model, f, where, config=cfg["config"])
     compile_cfg = cfg.get("compile_config") if compile else None
-    if compile_cfg and compile_cfg.get("optimizer"):
+    if compile_cfg and compile_cfg.get("loss") is not None:
         try:
             model.compile(**compile_args(compile_cfg.get("loss"), compile_cfg.get("metrics"),
-                                         compile_cfg["optimizer"], compile_cfg.get("loss_weights")))
+                                         compile_cfg.get("optimizer") or "rmsprop", compile_cfg.get("loss_weights")))
         except (ValueError, TypeError) as err:
             warnings.warn(f"{where}: could not compile the loaded model from its compile_config ({err}); it is "
                           f"returned uncompiled. Call model.compile(...) before fit().", stacklevel=3)
@@ -73,8 +73,9 @@ def load_weights(model, path, skip_mismatch=False):
     """The weights of a ``.keras`` file into an existing model (matched by layer name)."""
     from .h5 import load_vars_group
     members = _members(path)
+    config = json.loads(members[_CONFIG]).get("config")
     with _weights_file(members[_WEIGHTS]) as f:
-        load_vars_group(model, f, f"'{path}'", skip_mismatch)
+        load_vars_group(model, f, f"'{path}'", skip_mismatch, config=config)
 
 
 def _save_model(model, path, overwrite=True, include_optimizer=True):
