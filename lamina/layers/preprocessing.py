@@ -560,11 +560,9 @@ class Normalization(Layer):
             self.variance = self._add_weight("variance", stat_shape, "ones", trainable=False)
             self.count = self._add_weight("count", (), "zeros", trainable=False, dtype="int64")
         else:
-            dt = _config.dtype()
-            self.register_buffer("mean", torch.as_tensor(np.broadcast_to(self.input_mean, stat_shape), dtype=dt),
-                                 persistent=False)
-            self.register_buffer("variance", torch.as_tensor(np.broadcast_to(self.input_variance, stat_shape),
-                                                             dtype=dt), persistent=False)
+            for name, value in (("mean", self.input_mean), ("variance", self.input_variance)):
+                fixed = np.array(np.broadcast_to(value, stat_shape))
+                self.register_buffer(name, torch.as_tensor(fixed, dtype=_config.dtype()), persistent=False)
 
     def adapt(self, data, batch_size=None, steps=None):
         """Learn the mean and variance of ``data``: an array/tensor, or an iterable of batches (or of
