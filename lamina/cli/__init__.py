@@ -35,6 +35,19 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=4487, help="random seed (default: 4487, as in the course)")
     t.add_argument("--output", default=None, help="output folder (default: runs/<model>-<time>)")
     t.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="progress display (default: 1)")
+    t.add_argument("--base", default=None, metavar="NET",
+                   help="transfer learning on --data with a pretrained base: vgg16, vgg19, resnet50 or "
+                        "mobilenet_v2 (feature extraction, then fine-tuning of its last block)")
+    t.add_argument("--weights", default=None, metavar="FILE",
+                   help="with --base: a Keras .h5 or torchvision .pth weights file (default: imagenet, from the "
+                        "cache $LAMINA_HOME/models)")
+    t.add_argument("--data", default=None, metavar="DIR",
+                   help="with --base: a folder with one sub-folder of images per class, or train/ validation/ "
+                        "(test/) folders that have them")
+    t.add_argument("--image-size", type=int, default=150, help="with --base: images are resized to this square "
+                                                               "size (default: 150, as in the course)")
+    t.add_argument("--fine-tune-epochs", type=int, default=10,
+                   help="with --base: maximum epochs of fine-tuning after feature extraction (default: 10)")
 
     e = sub.add_parser("evaluate", help="evaluate a saved model on a dataset's test split")
     e.add_argument("model", help="a .lamina file")

@@ -62,6 +62,12 @@ def run(args) -> int:
     if args.lr is not None and not args.lr > 0:
         raise CLIError(f"--lr must be positive; received {args.lr}.")
 
+    if getattr(args, "base", None) is not None:  # a pretrained network on a folder of images
+        from .transfer import run as run_transfer
+        return run_transfer(args)
+    if getattr(args, "data", None) is not None:
+        raise CLIError("--data (a folder of images) trains a pretrained network: add --base, e.g. --base vgg16.")
+
     from .. import callbacks, utils
 
     utils.set_random_seed(args.seed)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 VGG16_BLOCKS = (2, 2, 3, 3, 3)
 VGG19_BLOCKS = (2, 2, 4, 4, 4)
@@ -105,3 +106,18 @@ def keras_vgg_layers_from_state(state, blocks, top=None):
             layers.append((name, [(f"{name}_W_1:0", np.ascontiguousarray(kernel)),
                                   (f"{name}_b_1:0", state[f"classifier.{idx}.bias"].numpy())]))
     return layers
+
+
+def write_photos(folder, n, rng):
+    """Two classes of 40x44 RGB photos: warm blobs ('cats') and cool stripes ('dogs')."""
+    for label in ("cats", "dogs"):
+        sub = folder / label
+        sub.mkdir(parents=True)
+        for i in range(n):
+            img = rng.integers(0, 60, (40, 44, 3)).astype(np.uint8)
+            if label == "cats":
+                r, c = rng.integers(8, 30, 2)
+                img[r:r + 10, c:c + 12, 0] = 230
+            else:
+                img[:, rng.integers(0, 4)::4, 2] = 220
+            Image.fromarray(img).save(sub / f"{label}.{i}.png")
