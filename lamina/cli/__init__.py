@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .datasets import add_parser as add_datasets_parser  # argparse only, no torch
     add_datasets_parser(sub)
+    from .compat import add_parser as add_compat_parser  # argparse only, no torch
+    add_compat_parser(sub)
     return parser
 
 
@@ -99,6 +101,8 @@ def main(argv=None) -> int:
             from .inspect import run
         elif args.command == "datasets":
             from .datasets import run
+        elif args.command == "compat":
+            from .compat import run
         else:
             from .predict import run
         return run(args) or 0

@@ -83,6 +83,8 @@ def translate(cls, args, kwargs):
     args = tuple(args)
     if _is_conv(cls, 2):
         args, kwargs = _conv2d_kernel(cls, args, kwargs)
+    if "weights" in kwargs and "weights" not in accepted and kwargs["weights"] is None:
+        del kwargs["weights"]  # the Keras 1/2 default
     if "weights" in kwargs and "weights" not in accepted:
         raise TypeError(f"{name}(weights=[...]) (initial weights, Keras 1/2) is not supported by lamina. "
                         f"Build the model, then call layer.set_weights([...]) with the same arrays.")

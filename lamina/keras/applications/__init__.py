@@ -19,7 +19,7 @@ def __getattr__(name):
         raise AttributeError(name)
     apps = _lamina_applications()
     if name in _SUBMODULES:
-        module = importlib.import_module(f"lamina.applications.{name}")
+        module = importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
         return module
     if hasattr(apps, name):
