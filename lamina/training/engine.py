@@ -279,11 +279,16 @@ class TrainingMixin:
         self._update_metrics(outs, ys)
         return total, per_output
 
-    def _start_training(self) -> None:
-        self._regularized = [(rec.regularizer, layer._tensor(rec)) for layer, rec in self._weight_items()
+    def _collect_weight_terms(self) -> None:
+        """The weights with penalties (added to every loss) and constraints (applied after every step)."""
+        items = self._weight_items()
+        self._regularized = [(rec.regularizer, layer._tensor(rec)) for layer, rec in items
                              if rec.regularizer is not None]
-        self._constrained = [(rec.constraint, layer._tensor(rec), rec.to_keras) for layer, rec in self._weight_items()
+        self._constrained = [(rec.constraint, layer._tensor(rec), rec.to_keras) for layer, rec in items
                              if rec.constraint is not None]
+
+    def _start_training(self) -> None:
+        self._collect_weight_terms()
         self._build_optimizer()
         if self._jit_compile and self._compiled_step is None:
             self._compiled_step = torch.compile(self._forward_loss)
@@ -436,8 +441,7 @@ class TrainingMixin:
         verbose = resolve_verbose(verbose)
         batch_size = 32 if batch_size is None else positive_int("evaluate", "batch_size", batch_size)
         data = self._make_data(x, y, sample_weight, batch_size, False, steps, "evaluate")
-        self._regularized = [(rec.regularizer, layer._tensor(rec)) for layer, rec in self._weight_items()
-                             if rec.regularizer is not None]
+        self._collect_weight_terms()
         cbs = CallbackList(callbacks, model=self, params={"steps": data.steps, "verbose": verbose})
         cbs.on_test_begin()
         progress = Progress(verbose, data.steps) if verbose else None
@@ -486,7 +490,7 @@ class TrainingMixin:
                     progress.update(step, {})
             if not chunks:
                 raise ValueError("predict received no data.")
-            outs = [torch.cat([c[i] for c in chunks]) if len(chunks) > 1 else chunks[0][0 if i == 0 else i]
+            outs = [torch.cat([c[i] for c in chunks]) if len(chunks) > 1 else chunks[0][i]
                     for i in range(len(chunks[0]))]
             arrays = [o.cpu().numpy() for o in outs]
         if progress is not None:
@@ -518,8 +522,7 @@ class TrainingMixin:
         self._require_compiled("test_on_batch")
         n = len(_flat(x)[0]) if not isinstance(x, (np.ndarray, torch.Tensor)) else len(x)
         data = self._make_data(x, y, sample_weight, max(n, 1), False, None, "test_on_batch")
-        self._regularized = getattr(self, "_regularized", None) or [
-            (rec.regularizer, layer._tensor(rec)) for layer, rec in self._weight_items() if rec.regularizer]
+        self._collect_weight_terms()
         with torch.no_grad():
             logs = self._batch_logs(data, training=False, reset=reset_metrics)
         return self._format_batch_logs(logs, return_dict)
