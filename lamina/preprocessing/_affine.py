@@ -129,16 +129,20 @@ def warp(x: torch.Tensor, mats, fill_mode: str = "nearest", cval: float = 0.0, o
     return out
 
 
-def channel_shift(x: torch.Tensor, intensity: torch.Tensor) -> torch.Tensor:
+def _tensor(values, x):
+    return torch.as_tensor(np.asarray(values), device=x.device, dtype=x.dtype)
+
+
+def channel_shift(x: torch.Tensor, intensity) -> torch.Tensor:
     """Keras's channel shift: add ``intensity`` (one per image) to every channel, clipped to
     the image's own [min, max] over all channels."""
     lo = x.amin(dim=(1, 2, 3), keepdim=True)
     hi = x.amax(dim=(1, 2, 3), keepdim=True)
-    shifted = x + intensity.to(device=x.device, dtype=x.dtype).view(-1, 1, 1, 1)
+    shifted = x + _tensor(intensity, x).view(-1, 1, 1, 1)
     return torch.minimum(torch.maximum(shifted, lo), hi)
 
 
-def brightness(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+def brightness(x: torch.Tensor, factor) -> torch.Tensor:
     """Keras's brightness shift (``apply_brightness_shift(x, b, scale=False)``), batched.
 
     Images within [0, 255] are multiplied by the factor and clipped to [0, 255];
@@ -146,7 +150,7 @@ def brightness(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
     and mapped back. Keras also rounds to 8 bits on its way through PIL; lamina
     keeps full precision. A 4th (alpha) channel is left unchanged, as PIL does.
     """
-    b = factor.to(device=x.device, dtype=x.dtype).view(-1, 1, 1, 1)
+    b = _tensor(factor, x).view(-1, 1, 1, 1)
     lo = x.amin(dim=(1, 2, 3), keepdim=True)
     hi = x.amax(dim=(1, 2, 3), keepdim=True)
     outside = (lo < 0) | (hi > 255)
@@ -159,14 +163,15 @@ def brightness(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def flip(x: torch.Tensor, flags: torch.Tensor, dim: int) -> torch.Tensor:
-    """Flip the images whose flag is set along ``dim``."""
-    flags = flags.to(device=x.device, dtype=torch.bool)
-    if not bool(flags.any()):
+def flip(x: torch.Tensor, flags, dim: int) -> torch.Tensor:
+    """Flip the images whose flag (a bool array or tensor, one per image) is set along ``dim``."""
+    flags = np.asarray(flags.cpu() if isinstance(flags, torch.Tensor) else flags, dtype=bool)
+    if not flags.any():
         return x
-    if bool(flags.all()):
+    if flags.all():
         return x.flip(dim)
-    return torch.where(flags.view(-1, *([1] * (x.dim() - 1))), x.flip(dim), x)
+    mask = torch.from_numpy(flags).to(x.device).view(-1, *([1] * (x.dim() - 1)))
+    return torch.where(mask, x.flip(dim), x)
 
 
 def uniform(n, low, high, generator, dtype=torch.float64):

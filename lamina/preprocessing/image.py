@@ -275,40 +275,46 @@ class ImageDataGenerator:
                     or self.channel_shift_range or self.brightness_range is not None)
 
     def _sample(self, n: int, h: int, w: int, generator=None) -> dict:
-        """Random transform parameters for n images of size (h, w): float64 CPU tensors of shape (n,)."""
-        g = generator
+        """Random transform parameters for n images of size (h, w): float64 (bool for flips) arrays of
+        shape (n,), from one draw of uniforms on torch's CPU generator (``generator`` or the global one)."""
+        columns = [bool(self.rotation_range), self._height_shift, self._height_shift, self._width_shift,
+                   self._width_shift, bool(self.shear_range), self.zoom_range != [1, 1],
+                   self.zoom_range != [1, 1], self.horizontal_flip, self.vertical_flip,
+                   bool(self.channel_shift_range), self.brightness_range is not None]
+        u = torch.rand(n, len(columns), generator=generator, dtype=torch.float64).numpy()
         p = {}
+
+        def span(col, low, high):
+            return u[:, col] * (high - low) + low
         if self.rotation_range:
-            p["theta"] = _affine.uniform(n, -self.rotation_range, self.rotation_range, g)
-        for key, spec, size in (("tx", self._height_shift, h), ("ty", self._width_shift, w)):
+            p["theta"] = span(0, -self.rotation_range, self.rotation_range)
+        for key, spec, size, col in (("tx", self._height_shift, h, 1), ("ty", self._width_shift, w, 3)):
             if spec is None:
                 continue
             kind, value, fraction = spec
             if kind == "uniform":
-                shift = _affine.uniform(n, -value, value, g)
-            else:
-                values = torch.from_numpy(value)
-                shift = values[torch.randint(len(values), (n,), generator=g)]
-                shift = shift * (torch.randint(2, (n,), generator=g, dtype=torch.float64) * 2 - 1)
+                shift = span(col, -value, value)
+            else:  # one of the values, with a random sign
+                pick = np.minimum((u[:, col] * len(value)).astype(np.int64), len(value) - 1)
+                shift = value[pick] * np.where(u[:, col + 1] < 0.5, -1.0, 1.0)
             p[key] = shift * size if fraction else shift
         if self.shear_range:
-            p["shear"] = _affine.uniform(n, -self.shear_range, self.shear_range, g)
-        if self.zoom_range[0] != 1 or self.zoom_range[1] != 1:
-            p["zx"] = _affine.uniform(n, self.zoom_range[0], self.zoom_range[1], g)
-            p["zy"] = _affine.uniform(n, self.zoom_range[0], self.zoom_range[1], g)
+            p["shear"] = span(5, -self.shear_range, self.shear_range)
+        if self.zoom_range != [1, 1]:
+            p["zx"] = span(6, self.zoom_range[0], self.zoom_range[1])
+            p["zy"] = span(7, self.zoom_range[0], self.zoom_range[1])
         if self.horizontal_flip:
-            p["flip_horizontal"] = torch.rand(n, generator=g) < 0.5
+            p["flip_horizontal"] = u[:, 8] < 0.5
         if self.vertical_flip:
-            p["flip_vertical"] = torch.rand(n, generator=g) < 0.5
+            p["flip_vertical"] = u[:, 9] < 0.5
         if self.channel_shift_range:
-            p["channel_shift_intensity"] = _affine.uniform(n, -self.channel_shift_range,
-                                                           self.channel_shift_range, g)
+            p["channel_shift_intensity"] = span(10, -self.channel_shift_range, self.channel_shift_range)
         if self.brightness_range is not None:
-            p["brightness"] = _affine.uniform(n, self.brightness_range[0], self.brightness_range[1], g)
+            p["brightness"] = span(11, self.brightness_range[0], self.brightness_range[1])
         return p
 
     def _apply_batch(self, x: torch.Tensor, p: dict) -> torch.Tensor:
-        """Apply parameters (float64 tensors of shape (n,)) to a batch x of shape (n, C, h, w)."""
+        """Apply parameters (arrays of shape (n,), as ``_sample`` makes) to a batch x of shape (n, C, h, w)."""
         n, _, h, w = x.shape
         keys = ("theta", "tx", "ty", "shear", "zx", "zy")
         if any(p.get(k) is not None for k in keys):
@@ -411,8 +417,7 @@ class ImageDataGenerator:
         p = self._sample(1, h, w, g)
 
         def val(key, default):
-            return default if key not in p else (bool(p[key][0]) if p[key].dtype == torch.bool else
-                                                 float(p[key][0]))
+            return default if key not in p else (bool(p[key][0]) if p[key].dtype == bool else float(p[key][0]))
         return {"theta": val("theta", 0), "tx": val("tx", 0), "ty": val("ty", 0), "shear": val("shear", 0),
                 "zx": val("zx", 1), "zy": val("zy", 1), "flip_horizontal": val("flip_horizontal", False),
                 "flip_vertical": val("flip_vertical", False),
@@ -424,12 +429,8 @@ class ImageDataGenerator:
         arr = np.asarray(x, dtype=self.dtype)
         if arr.ndim != 3:
             raise ValueError(f"apply_transform expects one image of rank 3. Received shape {arr.shape}.")
-        p = {}
-        for key, value in transform_parameters.items():
-            if value is None:
-                continue
-            dtype = torch.bool if key.startswith("flip") else torch.float64
-            p[key] = torch.tensor([value], dtype=dtype)
+        p = {key: np.array([value], dtype=bool if key.startswith("flip") else np.float64)
+             for key, value in transform_parameters.items() if value is not None}
         t = torch.from_numpy(np.array(arr))[None]
         last = self.data_format == "channels_last"
         nchw = t.permute(0, 3, 1, 2) if last else t
