@@ -8,6 +8,7 @@ backend. A failing cell raises :class:`CellError`, which names the cell and show
 """
 from __future__ import annotations
 
+import ast
 import json
 import linecache
 import os
@@ -97,6 +98,19 @@ def _display(*objs, **kwargs):
         print(repr(obj))
 
 
+def _run_cell(code, filename, ns):
+    """Run a cell; like IPython, the value of a final expression becomes ``_`` (unless it is None)."""
+    tree = ast.parse(code, filename)
+    last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    if last is not None:
+        tree.body.pop()
+    exec(compile(tree, filename, "exec"), ns)  # noqa: S102 - running the user's notebook
+    if last is not None:
+        value = eval(compile(ast.Expression(last.value), filename, "eval"), ns)  # noqa: S307
+        if value is not None:
+            ns["_"] = value
+
+
 def run_notebook(path, argv=None):
     """Run the code cells of ``path`` in one namespace; returns it. Raises CellError on failure."""
     os.environ["MPLBACKEND"] = "Agg"
@@ -120,7 +134,7 @@ def run_notebook(path, argv=None):
         filename = f"<cell {position}>"
         linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)  # tracebacks show the code
         try:
-            exec(compile(code, filename, "exec"), ns)  # noqa: S102 - running the user's notebook
+            _run_cell(code, filename, ns)
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as err:

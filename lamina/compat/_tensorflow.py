@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import types
 
-from ._state import LegacyNameError
-
 __version__ = "0.0 (lamina stand-in for tensorflow)"
-__all__ = ["set_random_seed", "random", "compat", "keras"]
+__all__ = ["set_random_seed", "random", "compat", "keras", "TensorFlowNotAvailable"]
+
+
+class TensorFlowNotAvailable(AttributeError):
+    """A TensorFlow name the stand-in does not serve. An AttributeError, so that libraries probing for
+    TensorFlow (matplotlib asks for ``tensorflow.is_tensor`` once the module exists) carry on."""
 
 
 def set_random_seed(seed) -> None:
@@ -28,8 +31,6 @@ def __getattr__(name):
     if name == "keras":
         import importlib
         return importlib.import_module("lamina.keras")
-    if name.startswith("__"):
-        raise AttributeError(name)
-    raise LegacyNameError(f"tensorflow.{name}: under lamina, 'tensorflow' is a stand-in that serves "
-                          f"tensorflow.set_random_seed, tf.random.set_seed and tf.keras only. Rewrite that part with "
-                          f"torch (lamina models are torch.nn.Modules).")
+    raise TensorFlowNotAvailable(f"tensorflow.{name}: under lamina, 'tensorflow' is a stand-in that serves "
+                                 f"tensorflow.set_random_seed, tf.random.set_seed and tf.keras only. Rewrite that "
+                                 f"part with torch (lamina models are torch.nn.Modules).")
