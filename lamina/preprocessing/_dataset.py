@@ -58,7 +58,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         data_format: 'channels_last' (default from lamina.config) or 'channels_first'.
         verbose: log how many files and classes were found (lamina logs, it does not print).
         cache: lamina only: keep decoded images in memory after their first read.
-        workers: lamina only: decoding threads (default: the number of CPUs, at most 8).
+        workers: lamina only: decoding threads (default None: automatic, as flow_from_directory).
 
     Example:
         >>> train_ds, val_ds = image_dataset_from_directory(          # doctest: +SKIP

@@ -224,7 +224,8 @@ class ImageDataGenerator:
                 indices), 'input' (the images again, for autoencoders) or None (images only).
             interpolation: resampling filter for resizing (default 'nearest').
             cache: lamina only: keep decoded images in memory after the first epoch (default False).
-            workers: lamina only: decoding threads (default: the number of CPUs, at most 8).
+            workers: lamina only: decoding threads. Default None: decode in the calling thread, and
+                switch to one thread per CPU (at most 8) when files take over 2 ms each to decode.
             on_error: lamina only: 'raise' (default: an unreadable file raises an error naming it) or
                 'skip' (unreadable files are found up front, dropped and counted in one warning).
             device: lamina only: None (NumPy batches) or a torch device.
@@ -352,6 +353,7 @@ class ImageDataGenerator:
         return self._stats[key]
 
     def _standardize_tensor(self, x: torch.Tensor) -> torch.Tensor:
+        """Keras's standardize on a batch the iterator owns (it is changed in place where possible)."""
         if self.preprocessing_function is not None:
             images = x.detach().cpu().numpy()
             out = [np.asarray(self.preprocessing_function(np.array(img)), dtype=self.dtype) for img in images]
@@ -361,20 +363,20 @@ class ImageDataGenerator:
                                  f"{images.shape[1:]}; it returned {sorted(shapes)}.")
             x = torch.from_numpy(np.stack(out)).to(x.device)
         if self.rescale:
-            x = x * self.rescale
+            x = x.mul_(self.rescale)
         if self.samplewise_center:
-            x = x - x.mean(dim=(1, 2, 3), keepdim=True)
+            x = x.sub_(x.mean(dim=(1, 2, 3), keepdim=True))
         if self.samplewise_std_normalization:
-            x = x / (x.std(dim=(1, 2, 3), keepdim=True, correction=0) + 1e-6)
+            x = x.div_(x.std(dim=(1, 2, 3), keepdim=True, correction=0) + 1e-6)
         if self.featurewise_center:
             if self.mean is not None:
-                x = x - self._stat("mean", x.device, x.dtype)
+                x = x.sub_(self._stat("mean", x.device, x.dtype))
             else:
                 warnings.warn("ImageDataGenerator has featurewise_center=True but was not fit on any data: call "
                               ".fit(x_train) first.", stacklevel=4)
         if self.featurewise_std_normalization:
             if self.std is not None:
-                x = x / (self._stat("std", x.device, x.dtype) + 1e-6)
+                x = x.div_(self._stat("std", x.device, x.dtype) + 1e-6)
             else:
                 warnings.warn("ImageDataGenerator has featurewise_std_normalization=True but was not fit on any "
                               "data: call .fit(x_train) first.", stacklevel=4)
