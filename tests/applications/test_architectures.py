@@ -38,6 +38,9 @@ def test_vgg16_conv_base_at_150_is_the_seeds_table():
     conv_base.summary(print_fn=text.append)
     assert "block1_conv1 (Conv2D)        (None, 150, 150, 64)      1792" in [line.rstrip() for line in text]
     assert "Total params: 14,714,688" in text
+    # kernels are held in channels_last memory (faster convolutions of channels_last data), same values
+    kernel = conv_base.get_layer("block2_conv1").kernel
+    assert kernel.shape == (128, 64, 3, 3) and kernel.is_contiguous(memory_format=torch.channels_last)
 
 
 def test_no_top_default_input_takes_any_size():
