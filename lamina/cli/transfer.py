@@ -87,7 +87,8 @@ def run(args) -> int:
 
     if args.base not in BASES:
         from .._errors import did_you_mean
-        raise CLIError(f"unknown --base {args.base!r}. Available: {', '.join(BASES)}{did_you_mean(args.base, BASES) or '.'}")
+        raise CLIError(f"unknown --base {args.base!r}. Available: {', '.join(BASES)}"
+                       f"{did_you_mean(args.base, BASES) or '.'}")
     if not args.data:
         raise CLIError("--base needs --data DIR, a folder of images with one sub-folder per class.")
     if args.image_size < 32:
@@ -101,7 +102,8 @@ def run(args) -> int:
     train_dir, val_dir, test_dir, split = _folders(Path(args.data), args.validation_split)
     mode, preprocess = _preprocess_for(args.base, weights)
     size = (args.image_size, args.image_size)
-    plain = ImageDataGenerator(preprocessing_function=preprocess, validation_split=args.validation_split if split else 0.0)
+    held_out = args.validation_split if split else 0.0
+    plain = ImageDataGenerator(preprocessing_function=preprocess, validation_split=held_out)
 
     def iterator(gen, directory, subset, shuffle, class_mode):
         try:
@@ -144,8 +146,7 @@ def run(args) -> int:
     unfrozen = unfreeze_last_block(conv_base, args.base)
     model.compile(optimizer=optimizers.RMSprop(learning_rate=lr / 2), loss=loss, metrics=["accuracy"])
     model.summary()
-    augment = ImageDataGenerator(preprocessing_function=preprocess,
-                                 validation_split=args.validation_split if split else 0.0, **_AUGMENT)
+    augment = ImageDataGenerator(preprocessing_function=preprocess, validation_split=held_out, **_AUGMENT)
     train_aug = iterator(augment, train_dir, "training", True, class_mode)
     h2 = model.fit(train_aug, epochs=args.fine_tune_epochs, validation_data=val_it,
                    callbacks=[callbacks.EarlyStopping(**stop)], verbose=args.verbose)

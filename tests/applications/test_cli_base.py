@@ -68,3 +68,21 @@ def test_bad_options_are_one_line_errors(argv, match, photos, capsys):
 def test_imagenet_weights_offline_is_a_clear_error(photos, capsys):
     assert main(["train", "--base", "vgg16", "--data", str(photos), "--image-size", "32"]) == 2
     assert "needs the weights file 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5'" in capsys.readouterr().err
+
+
+def test_one_folder_with_validation_split_and_a_lamina_weights_file(tmp_path, capsys):
+    from lamina.applications import MobileNetV2
+    weights = tmp_path / "mobilenet_v2.weights.safetensors"
+    MobileNetV2(weights=None, include_top=False, input_shape=(32, 32, 3)).save_weights(weights)
+    photos = tmp_path / "photos"
+    write_photos(photos, 8, np.random.default_rng(2))
+    out = tmp_path / "run"
+    code = main(["train", "--base", "mobilenet_v2", "--weights", str(weights), "--data", str(photos),
+                 "--validation-split", "0.25", "--image-size", "32", "--epochs", "2", "--fine-tune-epochs", "1",
+                 "--batch-size", "4", "--output", str(out), "--verbose", "0"])
+    assert code == 0
+    record = json.loads((out / "history.json").read_text())
+    assert record["preprocessing"] == "tf" and "validation_accuracy" in record
+    assert record["fine_tuning"]["unfrozen_layers"] == ["block_16_expand", "block_16_depthwise", "block_16_project",
+                                                        "Conv_1"]  # BatchNormalization stays frozen
+    assert "validation accuracy: " in capsys.readouterr().out

@@ -44,7 +44,8 @@ def test_frozen_conv_base_summary_is_the_seeds_table():
     assert "vgg16 (Functional)           (None, 4, 4, 512)         14714688" in text
     assert "flatten (Flatten)            (None, 8192)              0" in text
     assert "dense (Dense)                (None, 256)               2097408" in text
-    assert text[-4:-1] == ["Total params: 16,812,353", "Trainable params: 2,097,665", "Non-trainable params: 14,714,688"]
+    assert text[-4:-1] == ["Total params: 16,812,353", "Trainable params: 2,097,665",
+                           "Non-trainable params: 14,714,688"]
     _unfreeze_from(conv_base, "block5_conv1")
     assert len(model.trainable_weights) == 10
     assert _summary(model)[-3] == "Trainable params: 9,177,089"  # block5 (3 x 2,359,808) + the classifier

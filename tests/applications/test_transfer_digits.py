@@ -4,8 +4,8 @@ from 100 labelled images, (a) as a frozen base with a new classifier and (b) fin
 untrained base.
 
 What the sample supports (seeds 0-2, one thread): (a) 0.889/0.916/0.913, (b) 0.892/0.914/0.913,
-(c) 0.909/0.914/0.899, (a0) 0.849/0.823/0.885 on the 1,944 test images of 5-9. The pretrained features are clearly
-better than untrained ones (a0 is far below a), but on MNIST a 20-images-per-class scratch
+(c) 0.909/0.914/0.899, (a0) 0.849/0.823/0.885 on the 1,944 test images of 5-9. The pretrained
+features are better than untrained ones (a0 is below a), but on MNIST a 20-images-per-class scratch
 baseline trained to convergence matches transfer from five other digits: across architectures
 (2-4 conv layers, 32-128 filters, flatten or pooled features), pretraining lengths (3-8 epochs,
 with and without augmentation), heads and budgets (equal epochs or each to convergence), no
