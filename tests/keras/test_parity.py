@@ -327,3 +327,27 @@ def test_keras2_decay_matches_the_inverse_time_schedule_keras_uses():
         ours.step()
         theirs.apply_gradients([(keras.ops.convert_to_tensor(g), var)])
     np.testing.assert_allclose(param.detach().numpy(), _np(var), atol=ATOL)
+
+
+# ---------------------------------------------------------------------------- preprocessing layers
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_sizing_layers(data_format):
+    x = _x(2, 9, 12, 3) if data_format == "channels_last" else _x(2, 3, 9, 12)
+    _compare(L.CenterCrop(5, 7, data_format=data_format), keras.layers.CenterCrop(5, 7, data_format=data_format), x)
+    for interpolation in ("nearest", "bilinear"):
+        _compare(L.Resizing(6, 8, interpolation=interpolation, data_format=data_format),
+                 keras.layers.Resizing(6, 8, interpolation=interpolation, data_format=data_format), x, atol=1e-4)
+
+
+def test_rescaling_and_normalization():
+    x = _x(4, 5, 3)
+    _compare(L.Rescaling(1 / 255.0, offset=-0.5), keras.layers.Rescaling(1 / 255.0, offset=-0.5), x)
+    mean, var = [0.5, -1.0, 2.0], [4.0, 0.25, 1.0]
+    _compare(L.Normalization(mean=mean, variance=var), keras.layers.Normalization(mean=mean, variance=var), x)
+
+
+@pytest.mark.parametrize("make", [lambda m: m.RandomFlip(), lambda m: m.RandomRotation(0.2),
+                                  lambda m: m.RandomZoom(0.2), lambda m: m.RandomTranslation(0.1, 0.1),
+                                  lambda m: m.RandomContrast(0.3)])
+def test_random_augmentation_layers_are_identity_at_inference(make):
+    _compare(make(L), make(keras.layers), np.abs(_x(2, 8, 8, 3)) * 50)
