@@ -44,23 +44,39 @@ def keras_matrices(n, h, w, theta=None, tx=None, ty=None, shear=None, zx=None, z
     tensor) of shape (n,) or None (no such transform). The composition is
     rotation @ shift @ shear @ zoom about the image centre ((h - 1) / 2, (w - 1) / 2).
     """
-    def arr(v, default):
-        return np.full(n, default, dtype=np.float64) if v is None else np.asarray(v, dtype=np.float64)
-    th, sh = np.deg2rad(arr(theta, 0.0)), np.deg2rad(arr(shear, 0.0))
+    def arr(v, default):  # absent parameters stay Python floats: cheaper than arrays of n equal values
+        return default if v is None else np.asarray(v, dtype=np.float64)
+    th = np.deg2rad(arr(theta, 0.0))
+    th_sh = th + np.deg2rad(arr(shear, 0.0))
+    c0, s0, c1, s1 = np.cos(th), np.sin(th), np.cos(th_sh), np.sin(th_sh)
     zx, zy, tx, ty = arr(zx, 1.0), arr(zy, 1.0), arr(tx, 0.0), arr(ty, 0.0)
-    c, s = np.cos(th), np.sin(th)
-    out = np.empty((n, 2, 3), dtype=np.float64)
-    # rotation @ shear @ zoom, with shear [[1, -sin(sh)], [0, cos(sh)]]
-    out[:, 0, 0], out[:, 0, 1] = c * zx, -zy * np.sin(th + sh)
-    out[:, 1, 0], out[:, 1, 1] = s * zx, zy * np.cos(th + sh)
     o0, o1 = h / 2.0 - 0.5, w / 2.0 - 0.5
-    out[:, 0, 2] = o0 + (c * tx - s * ty) - (out[:, 0, 0] * o0 + out[:, 0, 1] * o1)
-    out[:, 1, 2] = o1 + (s * tx + c * ty) - (out[:, 1, 0] * o0 + out[:, 1, 1] * o1)
+    out = np.empty((n, 2, 3), dtype=np.float64)
+    # rotation @ shear @ zoom, with shear [[1, -sin(sh)], [0, cos(sh)]]; then the shift, about the centre
+    out[:, 0, 0], out[:, 0, 1] = c0 * zx, -zy * s1
+    out[:, 1, 0], out[:, 1, 1] = s0 * zx, zy * c1
+    out[:, 0, 2] = o0 + (c0 * tx - s0 * ty) - out[:, 0, 0] * o0 - out[:, 0, 1] * o1
+    out[:, 1, 2] = o1 + (s0 * tx + c0 * ty) - out[:, 1, 0] * o0 - out[:, 1, 1] * o1
     return out
 
 
+_EYE = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+
+
 def is_identity(mats) -> bool:
-    return bool(np.all(np.asarray(mats) == np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])))
+    return np.array_equal(mats[0], _EYE) and bool((np.asarray(mats) == _EYE).all())
+
+
+_RANGES: dict = {}
+
+
+def _ranges(h, w):
+    """np.arange(h) and np.arange(w) as float32, cached (a warp per batch would otherwise make them)."""
+    if (h, w) not in _RANGES:
+        if len(_RANGES) > 64:
+            _RANGES.clear()
+        _RANGES[(h, w)] = (np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32))
+    return _RANGES[(h, w)]
 
 
 def _wrap_(p, period):
@@ -87,24 +103,27 @@ def warp(x: torch.Tensor, mats, fill_mode: str = "nearest", cval: float = 0.0, o
     if fill_mode not in _ALL_MODES:
         raise ValueError(f"Unknown fill_mode {fill_mode!r}. Expected one of {', '.join(map(repr, _ALL_MODES))}.")
     n, _, h, w = x.shape
-    m = np.array(mats.detach().cpu().numpy() if isinstance(mats, torch.Tensor) else mats, dtype=np.float64)
+    m = mats.detach().cpu().numpy() if isinstance(mats, torch.Tensor) else np.asarray(mats, dtype=np.float64)
     pixels = order == 0 or fill_mode in ("constant", "wrap", "grid-wrap")
     if fill_mode == "grid-wrap":
         x = F.pad(x, (0, 1, 0, 1), mode="circular")
     ph, pw = x.shape[-2:]
     if not pixels:  # fold grid_sample's normalisation u = (2 p + 1) / size - 1 into the matrices
-        m[:, 0] *= 2.0 / ph
-        m[:, 0, 2] += 1.0 / ph - 1.0
-        m[:, 1] *= 2.0 / pw
-        m[:, 1, 2] += 1.0 / pw - 1.0
-    mt = torch.from_numpy(m).to(device=x.device, dtype=x.dtype)
-    r = torch.arange(h, device=x.device, dtype=x.dtype)
-    c = torch.arange(w, device=x.device, dtype=x.dtype)
-    grid = torch.empty((n, h, w, 2), device=x.device, dtype=x.dtype)
-    rows, cols = grid[..., 1], grid[..., 0]
-    for k, out in ((0, rows), (1, cols)):
-        torch.add(torch.addcmul(mt[:, k, 2:3], mt[:, k, 0:1], r).unsqueeze(2), mt[:, k, 1, None, None] * c,
-                  out=out)
+        m = m * np.array([[2.0 / ph], [2.0 / pw]])
+        m[:, :, 2] += (1.0 / ph - 1.0, 1.0 / pw - 1.0)
+    # Read locations, one plane per coordinate (x = column, y = row): the row part a*r + b (n, h) and the
+    # column part c*col (n, w) are small; one broadcast add makes the planes, grid_sample reads them as a
+    # (n, h, w, 2) view.
+    r, c = _ranges(h, w)
+    mg = m[:, ::-1].astype(np.float32)  # (n, 2, 3) in grid order: x (column) first
+    rows_part = torch.from_numpy((mg[:, :, 0, None] * r + mg[:, :, 2, None]).transpose(1, 0, 2).copy())
+    cols_part = torch.from_numpy((mg[:, :, 1, None] * c).transpose(1, 0, 2).copy())
+    if x.device.type != "cpu":
+        rows_part, cols_part = rows_part.to(x.device), cols_part.to(x.device)
+    planes = torch.add(rows_part.unsqueeze(3), cols_part.unsqueeze(2))
+    if planes.dtype != x.dtype:
+        planes = planes.to(x.dtype)
+    cols, rows = planes[0], planes[1]
     mask = None
     if pixels:
         if fill_mode == "constant":
@@ -117,6 +136,7 @@ def warp(x: torch.Tensor, mats, fill_mode: str = "nearest", cval: float = 0.0, o
             rows.add_(0.5).floor_(), cols.add_(0.5).floor_()
         rows.mul_(2.0 / ph).add_(1.0 / ph - 1.0)
         cols.mul_(2.0 / pw).add_(1.0 / pw - 1.0)
+    grid = planes.permute(1, 2, 3, 0)
     mode = "bilinear" if order == 1 else "nearest"
     if fill_mode == "grid-constant":
         if cval:

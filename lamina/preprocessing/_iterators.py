@@ -229,6 +229,7 @@ class NumpyArrayIterator(Iterator):
                           f"or 4 channels are expected there, but x has shape {tuple(self._x.shape)} "
                           f"({self._x.shape[channel_axis]} channels).", stacklevel=3)
         self._x_numpy = None
+        self._torch_dtype = getattr(torch, self.dtype)
         self.x_misc = x_misc
         self.y = None if y is None else np.asarray(y)
         self.sample_weight = None if sample_weight is None else np.asarray(sample_weight)
@@ -251,8 +252,12 @@ class NumpyArrayIterator(Iterator):
         return self
 
     def _get_batches_of_transformed_samples(self, index_array, generator=None):
-        idx = as_index_tensor(index_array).to(self._x.device)
-        batch = self._x.index_select(0, idx).to(getattr(torch, self.dtype))
+        idx = as_index_tensor(index_array)
+        if self._x.device.type != "cpu":
+            idx = idx.to(self._x.device)
+        batch = self._x.index_select(0, idx)
+        if batch.dtype != self._torch_dtype:
+            batch = batch.to(self._torch_dtype)
         batch = self.image_data_generator._process_batch(batch, generator, self.data_format)
         if self.save_to_dir:
             self._save_batch(batch, index_array, 10**4)

@@ -129,8 +129,6 @@ class ImageDataGenerator:
         self.rotation_range = _number("rotation_range", rotation_range)
         self.width_shift_range = width_shift_range
         self.height_shift_range = height_shift_range
-        self._width_shift = _shift_spec("width_shift_range", width_shift_range)
-        self._height_shift = _shift_spec("height_shift_range", height_shift_range)
         self.shear_range = _number("shear_range", shear_range)
         self.channel_shift_range = _number("channel_shift_range", channel_shift_range)
         self.fill_mode = check_choice("ImageDataGenerator", "fill_mode", fill_mode, _affine.SCIPY_FILL_MODES)
@@ -187,6 +185,24 @@ class ImageDataGenerator:
             raise ValueError(f"ImageDataGenerator expects brightness_range to be a pair (low, high) of floats. "
                              f"Received: brightness_range={brightness_range!r}.")
         self.brightness_range = brightness_range
+
+    @property
+    def width_shift_range(self):
+        return self._width_shift_range
+
+    @width_shift_range.setter
+    def width_shift_range(self, value):
+        self._width_shift = _shift_spec("width_shift_range", value)
+        self._width_shift_range = value
+
+    @property
+    def height_shift_range(self):
+        return self._height_shift_range
+
+    @height_shift_range.setter
+    def height_shift_range(self, value):
+        self._height_shift = _shift_spec("height_shift_range", value)
+        self._height_shift_range = value
 
     # ------------------------------------------------------------------ iterators
     def flow(self, x, y=None, batch_size=32, shuffle=True, sample_weight=None, seed=None, save_to_dir=None,
@@ -275,43 +291,47 @@ class ImageDataGenerator:
                     or self.zoom_range != [1, 1] or self.horizontal_flip or self.vertical_flip
                     or self.channel_shift_range or self.brightness_range is not None)
 
+    def _plan(self) -> tuple:
+        """What ``_sample`` draws: (key, column, low, high) uniforms, shift specs and flip columns."""
+        key = (self.rotation_range, id(self._height_shift), id(self._width_shift), self.shear_range,
+               tuple(self.zoom_range), self.horizontal_flip, self.vertical_flip, self.channel_shift_range,
+               None if self.brightness_range is None else tuple(self.brightness_range))
+        if getattr(self, "_plan_cache", (None,))[0] == key:
+            return self._plan_cache[1]
+        spans = []
+        if self.rotation_range:
+            spans.append(("theta", 0, -self.rotation_range, self.rotation_range))
+        if self.shear_range:
+            spans.append(("shear", 5, -self.shear_range, self.shear_range))
+        if self.zoom_range[0] != 1 or self.zoom_range[1] != 1:
+            spans += [("zx", 6, self.zoom_range[0], self.zoom_range[1]), ("zy", 7, *self.zoom_range)]
+        if self.channel_shift_range:
+            spans.append(("channel_shift_intensity", 10, -self.channel_shift_range, self.channel_shift_range))
+        if self.brightness_range is not None:
+            spans.append(("brightness", 11, self.brightness_range[0], self.brightness_range[1]))
+        shifts = [(k, spec, axis, col) for k, spec, axis, col in (("tx", self._height_shift, 0, 1),
+                                                                   ("ty", self._width_shift, 1, 3)) if spec]
+        flips = [(k, col) for k, col, on in (("flip_horizontal", 8, self.horizontal_flip),
+                                             ("flip_vertical", 9, self.vertical_flip)) if on]
+        plan = (spans, shifts, flips)
+        self._plan_cache = (key, plan)
+        return plan
+
     def _sample(self, n: int, h: int, w: int, generator=None) -> dict:
         """Random transform parameters for n images of size (h, w): float64 (bool for flips) arrays of
         shape (n,), from one draw of uniforms on torch's CPU generator (``generator`` or the global one)."""
-        columns = [bool(self.rotation_range), self._height_shift, self._height_shift, self._width_shift,
-                   self._width_shift, bool(self.shear_range), self.zoom_range != [1, 1],
-                   self.zoom_range != [1, 1], self.horizontal_flip, self.vertical_flip,
-                   bool(self.channel_shift_range), self.brightness_range is not None]
-        u = torch.rand(n, len(columns), generator=generator, dtype=torch.float64).numpy()
-        p = {}
-
-        def span(col, low, high):
-            return u[:, col] * (high - low) + low
-        if self.rotation_range:
-            p["theta"] = span(0, -self.rotation_range, self.rotation_range)
-        for key, spec, size, col in (("tx", self._height_shift, h, 1), ("ty", self._width_shift, w, 3)):
-            if spec is None:
-                continue
-            kind, value, fraction = spec
+        spans, shifts, flips = self._plan()
+        u = torch.rand(n, 12, generator=generator, dtype=torch.float64).numpy()
+        p = {key: u[:, col] * (high - low) + low for key, col, low, high in spans}
+        for key, (kind, value, fraction), axis, col in shifts:
             if kind == "uniform":
-                shift = span(col, -value, value)
+                shift = u[:, col] * (2 * value) - value
             else:  # one of the values, with a random sign
                 pick = np.minimum((u[:, col] * len(value)).astype(np.int64), len(value) - 1)
                 shift = value[pick] * np.where(u[:, col + 1] < 0.5, -1.0, 1.0)
-            p[key] = shift * size if fraction else shift
-        if self.shear_range:
-            p["shear"] = span(5, -self.shear_range, self.shear_range)
-        if self.zoom_range != [1, 1]:
-            p["zx"] = span(6, self.zoom_range[0], self.zoom_range[1])
-            p["zy"] = span(7, self.zoom_range[0], self.zoom_range[1])
-        if self.horizontal_flip:
-            p["flip_horizontal"] = u[:, 8] < 0.5
-        if self.vertical_flip:
-            p["flip_vertical"] = u[:, 9] < 0.5
-        if self.channel_shift_range:
-            p["channel_shift_intensity"] = span(10, -self.channel_shift_range, self.channel_shift_range)
-        if self.brightness_range is not None:
-            p["brightness"] = span(11, self.brightness_range[0], self.brightness_range[1])
+            p[key] = shift * (h, w)[axis] if fraction else shift
+        for key, col in flips:
+            p[key] = u[:, col] < 0.5
         return p
 
     def _apply_batch(self, x: torch.Tensor, p: dict) -> torch.Tensor:

@@ -205,3 +205,11 @@ def test_transforms_run_on_the_iterator_device_and_return_tensors():
     tensor_batch = gen.flow(x, batch_size=8, shuffle=False, seed=3, device="cpu")[0]
     assert isinstance(tensor_batch, torch.Tensor) and tensor_batch.device.type == "cpu"
     np.testing.assert_array_equal(tensor_batch.numpy(), numpy_batch)
+
+
+def test_changing_ranges_after_construction_takes_effect():
+    gen = ImageDataGenerator(width_shift_range=0.1)
+    gen.width_shift_range = [3]
+    gen.rotation_range = 5
+    ps = [gen.get_random_transform((28, 28, 1), seed=s) for s in range(20)]
+    assert {abs(p["ty"]) for p in ps} == {3.0} and all(0 < abs(p["theta"]) <= 5 for p in ps)
