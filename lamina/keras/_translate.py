@@ -12,6 +12,12 @@ example) keeps it. Each legacy form warns once, naming the modern form::
     MaxPooling1D(pool_length=2, stride=1) -> MaxPooling1D(pool_size=2, strides=1)
     Dropout(p=0.5) -> Dropout(rate=0.5)
     Model(input=x, output=y) -> Model(inputs=x, outputs=y)
+
+Three positional ints to a 2-D convolution, ``Conv2D(32, 3, 3)``, are read as Keras 1's
+``(nb_filter, nb_row, nb_col)``, as Keras 2 read them, unless a Keras 2 keyword
+(``kernel_size``, ``strides``, ``padding``, ``data_format``) is also given; the translator is
+installed by importing :mod:`lamina.keras`, so modern code that passes ``strides`` as a third
+positional argument should name it (``Conv2D(32, 3, strides=2)``) once the namespace is in use.
 """
 from __future__ import annotations
 
