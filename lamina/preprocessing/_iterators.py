@@ -107,7 +107,8 @@ class Iterator:
         if not 0 <= idx < len(self):
             raise IndexError(f"{type(self).__name__} has {len(self)} batches per epoch; received index {idx}.")
         with self.lock:
-            gen = self._generator(self.total_batches_seen)
+            seen = self.total_batches_seen
+            gen = self._generator(seen)
             self.total_batches_seen += 1
             if self.index_array is None:
                 self._set_index_array(gen)
@@ -116,7 +117,11 @@ class Iterator:
             upcoming = self.index_array[bs * (idx + 1):bs * (idx + 2)] if idx + 1 < len(self) else None
         if upcoming is not None:
             self._prefetch(upcoming)
-        return self._get_batches_of_transformed_samples(index_array, gen)
+        return self._sequence_batch(idx, index_array, gen, seen)
+
+    def _sequence_batch(self, idx, index_array, generator, seen):
+        """Batch ``idx`` of the epoch, read as the ``seen``-th batch of this iterator."""
+        return self._get_batches_of_transformed_samples(index_array, generator)
 
     def _prefetch(self, index_array) -> None:
         """A hint that this batch comes next (file iterators start decoding it)."""
@@ -229,6 +234,7 @@ class NumpyArrayIterator(Iterator):
                           f"or 4 channels are expected there, but x has shape {tuple(self._x.shape)} "
                           f"({self._x.shape[channel_axis]} channels).", stacklevel=3)
         self._x_numpy = None
+        self._ahead = {}
         self._torch_dtype = getattr(torch, self.dtype)
         self.x_misc = x_misc
         self.y = None if y is None else np.asarray(y)
@@ -251,14 +257,54 @@ class NumpyArrayIterator(Iterator):
         self._x = self._x.to(self._work_device())
         return self
 
-    def _get_batches_of_transformed_samples(self, index_array, generator=None):
+    # Sequential reads (what fit does) augment this many images at once and keep the batches ahead: one
+    # warp instead of several, the same result, since each batch still draws from its own generator.
+    lookahead_images = 512
+    lookahead_bytes = 16 << 20
+
+    def _set_index_array(self, generator=None):
+        self._ahead = {}
+        super()._set_index_array(generator)
+
+    def _select(self, index_array) -> torch.Tensor:
         idx = as_index_tensor(index_array)
         if self._x.device.type != "cpu":
             idx = idx.to(self._x.device)
         batch = self._x.index_select(0, idx)
-        if batch.dtype != self._torch_dtype:
-            batch = batch.to(self._torch_dtype)
-        batch = self.image_data_generator._process_batch(batch, generator, self.data_format)
+        return batch if batch.dtype == self._torch_dtype else batch.to(self._torch_dtype)
+
+    def _sequence_batch(self, idx, index_array, generator, seen):
+        gen = self.image_data_generator
+        with self.lock:
+            ready = self._ahead.pop((idx, seen), None)
+            if ready is None:
+                self._ahead = {}
+        if ready is not None:
+            return self._finish(index_array, ready)
+        bs = self.batch_size
+        image_bytes = self._x[0].numel() * 4 * bs
+        count = min(len(self) - idx, self.lookahead_images // bs, self.lookahead_bytes // max(image_bytes, 1))
+        if not gen._augments or count <= 1:
+            return self._get_batches_of_transformed_samples(index_array, generator)
+        parts = [self.index_array[bs * (idx + j):bs * (idx + j + 1)] for j in range(count)]
+        gens = [generator] + [None if self.seed is None else torch.Generator().manual_seed(self.seed + seen + j)
+                              for j in range(1, count)]
+        batches = gen._augment_batches(self._select(np.concatenate(parts)), [len(p) for p in parts], gens,
+                                       self.data_format)
+        with self.lock:
+            self._ahead = {(idx + j, seen + j): batches[j] for j in range(1, count)}
+        return self._finish(index_array, batches[0])
+
+    def _get_batches_of_transformed_samples(self, index_array, generator=None):
+        batch = self._select(index_array)
+        gen = self.image_data_generator
+        if gen._augments:
+            batch = gen._augment_batches(batch, [len(batch)], [generator], self.data_format)[0]
+        return self._finish(index_array, batch)
+
+    def _finish(self, index_array, batch):
+        """Standardize an augmented batch and add its labels."""
+        batch = self.image_data_generator._standardize_tensor(batch)
         if self.save_to_dir:
             self._save_batch(batch, index_array, 10**4)
         batch_x = self._out(batch)

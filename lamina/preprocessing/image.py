@@ -354,14 +354,20 @@ class ImageDataGenerator:
 
     def _process_batch(self, batch: torch.Tensor, generator=None, data_format=None) -> torch.Tensor:
         """Random transforms then standardize, for a float batch in the generator's data_format."""
-        last = (data_format or self.data_format) == "channels_last"
         if self._augments:
-            h, w = (batch.shape[1], batch.shape[2]) if last else (batch.shape[2], batch.shape[3])
-            params = self._sample(batch.shape[0], h, w, generator)
-            nchw = batch.permute(0, 3, 1, 2) if last else batch
-            nchw = self._apply_batch(nchw, params)
-            batch = nchw.permute(0, 2, 3, 1) if last else nchw
+            batch = self._augment_batches(batch, [len(batch)], [generator], data_format)[0]
         return self._standardize_tensor(batch)
+
+    def _augment_batches(self, x: torch.Tensor, sizes, generators, data_format=None) -> list:
+        """Random transforms of consecutive batches stacked in ``x`` (sizes[j] images each), in one warp;
+        batch j draws its parameters from generators[j], so the result equals one call per batch."""
+        last = (data_format or self.data_format) == "channels_last"
+        h, w = (x.shape[1], x.shape[2]) if last else (x.shape[2], x.shape[3])
+        parts = [self._sample(n, h, w, g) for n, g in zip(sizes, generators)]
+        params = parts[0] if len(parts) == 1 else {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        nchw = self._apply_batch(x.permute(0, 3, 1, 2) if last else x, params)
+        out = nchw.permute(0, 2, 3, 1) if last else nchw
+        return list(torch.split(out, list(sizes))) if len(sizes) > 1 else [out]
 
     # ------------------------------------------------------------------ standardization
     def _stat(self, name, device, dtype):

@@ -216,3 +216,20 @@ def test_flow_from_dataframe(digit_folder):
         raw = gen.flow_from_dataframe(df.assign(v=np.arange(5.0)), digit_folder, y_col="v", class_mode="raw",
                                       target_size=(8, 8), batch_size=4, shuffle=False)
     np.testing.assert_array_equal(raw[0][1], [0.0, 1.0, 2.0, 3.0])
+
+
+def test_reading_ahead_gives_the_same_batches_as_one_warp_per_batch():
+    """Sequential reads augment several batches in one warp; each batch keeps its own generator."""
+    x, y = small_x(64, 12, 12, 1), np.arange(64)
+    gen = ImageDataGenerator(rotation_range=30, zoom_range=0.2, horizontal_flip=True)
+    ahead = gen.flow(x, y, batch_size=8, seed=5)
+    plain = gen.flow(x, y, batch_size=8, seed=5)
+    plain.lookahead_images = 0
+    for _ in range(2):
+        for i in range(len(ahead)):
+            a, b = ahead[i], plain[i]
+            np.testing.assert_array_equal(a[0], b[0])
+            np.testing.assert_array_equal(a[1], b[1])
+        ahead.on_epoch_end()
+        plain.on_epoch_end()
+    np.testing.assert_array_equal(ahead[5][0], plain[5][0])  # random access after sequential reads
