@@ -38,8 +38,8 @@ CATS_DOGS = dict(rescale=1.0 / 255, rotation_range=40, width_shift_range=0.2, he
 def keras_generator_class():
     os.environ.setdefault("KERAS_BACKEND", "torch")
     try:
-        from keras.src.legacy.preprocessing.image import ImageDataGenerator as KerasIDG
         import scipy  # noqa: F401  (Keras's transforms need it)
+        from keras.src.legacy.preprocessing.image import ImageDataGenerator as KerasIDG
     except ImportError:
         return None
     return KerasIDG

@@ -122,8 +122,9 @@ def export_folder(x, y, class_names, directory, classes=None, limit=None, worker
 
     Returns the number of files written.
     """
-    import numpy as np
     from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
     from PIL import Image
 
     y = np.asarray(y).reshape(len(y))

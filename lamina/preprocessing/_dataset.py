@@ -83,7 +83,8 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     if interpolation not in INTERPOLATIONS:
         from .._errors import did_you_mean
         raise ValueError(f"{owner} expects interpolation to be one of {', '.join(map(repr, INTERPOLATIONS))}. "
-                         f"Received: interpolation={interpolation!r}{did_you_mean(str(interpolation), INTERPOLATIONS) or '.'}")
+                         f"Received: interpolation={interpolation!r}"
+                         f"{did_you_mean(str(interpolation), INTERPOLATIONS) or '.'}")
     if crop_to_aspect_ratio and pad_to_aspect_ratio:
         raise ValueError(f"{owner}: crop_to_aspect_ratio and pad_to_aspect_ratio cannot both be True.")
     data_format = _config.normalize_data_format(data_format)

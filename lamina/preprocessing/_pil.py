@@ -37,7 +37,8 @@ def check_interpolation(owner: str, interpolation) -> str:
     if interpolation not in INTERPOLATIONS:
         from .._errors import did_you_mean
         raise ValueError(f"{owner} expects interpolation to be one of {', '.join(map(repr, INTERPOLATIONS))}. "
-                         f"Received: interpolation={interpolation!r}{did_you_mean(str(interpolation), INTERPOLATIONS) or '.'}")
+                         f"Received: interpolation={interpolation!r}"
+                         f"{did_you_mean(str(interpolation), INTERPOLATIONS) or '.'}")
     return interpolation
 
 

@@ -3,12 +3,11 @@ import os
 
 import numpy as np
 import pytest
+from conftest import write_folder
 from PIL import Image
 
 from lamina.preprocessing.image import ImageDataGenerator, UnreadableImageError, load_img
 from lamina.utils import image_dataset_from_directory
-
-from conftest import write_folder
 
 
 def flow(directory, **kwargs):

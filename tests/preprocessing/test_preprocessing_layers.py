@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from contract import run_layer_test
 
 import lamina
-from contract import run_layer_test
 from lamina import layers as L
 
 RANDOM = [
