@@ -69,9 +69,13 @@ def torch_vgg_forward(state, blocks, x_nhwc, top=False):
     return torch.softmax(F.linear(x, state["classifier.6.weight"], state["classifier.6.bias"]), -1)
 
 
-def write_keras_h5(path, layers, root_attrs=None):
-    """A Keras 1/2 weights file: attrs layer_names; one group per layer with attrs weight_names."""
-    with h5py.File(path, "w") as f:
+def write_keras_h5(path, layers, root_attrs=None, model_file=False):
+    """A Keras 1/2 weights file: attrs layer_names; one group per layer with attrs weight_names.
+    ``model_file=True`` nests them in 'model_weights', as a whole model saved by Keras 2 has them."""
+    with h5py.File(path, "w") as h5:
+        f = h5.create_group("model_weights") if model_file else h5
+        if model_file:
+            h5.attrs["model_config"] = b'{"class_name": "Functional"}'
         f.attrs["layer_names"] = np.array([n.encode() for n, _ in layers])
         f.attrs["backend"] = b"tensorflow"
         f.attrs["keras_version"] = b"2.2.4"

@@ -106,9 +106,20 @@ def test_noise_layer_contract(factory, input_shape, out_shape):
                    deterministic_training=False)
 
 
+def _cases_in(relative_path, *names):
+    """Contract cases kept beside other tests (e.g. the preprocessing layers'), loaded by path."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / relative_path
+    spec = importlib.util.spec_from_file_location(f"_contract_cases_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [case for name in names for case in getattr(module, name)]
+
+
 def test_every_exported_layer_class_is_covered():
-    covered = {type(c[1]()).__name__ for c in CASES + NOISY} | {"Dense", "Activation", "Lambda", "InputLayer",
-                                                               "Layer"}
+    cases = CASES + NOISY + _cases_in("preprocessing/test_preprocessing_layers.py", "RANDOM", "FIXED")
+    covered = {type(c[1]()).__name__ for c in cases} | {"Dense", "Activation", "Lambda", "InputLayer", "Layer"}
     exported = {name for name in L.__all__
                 if isinstance(getattr(L, name), type) and issubclass(getattr(L, name), L.Layer)}
     real = {getattr(L, name).__name__ for name in exported}
