@@ -22,3 +22,11 @@ def test_unknown_attribute_is_an_attribute_error():
         assert "Sequentail" in str(err)
     else:
         raise AssertionError("expected AttributeError")
+
+
+def test_test_modules_have_unique_basenames():
+    """Test folders are not packages, so two test_x.py files anywhere would not both be collected."""
+    from collections import Counter
+    from pathlib import Path
+    names = Counter(p.name for p in Path(__file__).parent.rglob("test_*.py"))
+    assert [n for n, c in names.items() if c > 1] == []
