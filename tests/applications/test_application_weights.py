@@ -74,6 +74,15 @@ def test_both_formats_with_the_top_fix_the_flatten_order(tmp_path):
         assert (model(x) - ref).abs().max() > 1e-3
 
 
+def test_a_whole_keras_model_file_gives_its_weights(tmp_path, vgg16_state, images):
+    path = tmp_path / "cats_and_dogs_small_3.h5"
+    write_keras_h5(path, keras_vgg_layers_from_state(vgg16_state, VGG16_BLOCKS), model_file=True)
+    model = VGG16(weights=str(path), include_top=False, input_shape=(32, 32, 3))
+    with torch.no_grad():
+        torch.testing.assert_close(model(images), torch_vgg_forward(vgg16_state, VGG16_BLOCKS, images), rtol=1e-4,
+                                   atol=1e-4)
+
+
 def test_torchvision_checkpoint_wrappers_are_unwrapped(tmp_path, vgg16_state, images):
     path = tmp_path / "checkpoint.pt"
     torch.save({"state_dict": {f"module.{k}": v for k, v in vgg16_state.items()}, "epoch": 3}, path)
