@@ -259,7 +259,7 @@ class NumpyArrayIterator(Iterator):
 
     # Sequential reads (what fit does) augment up to this many images at once and keep the batches ahead: one
     # warp instead of several, the same result, since each batch still draws from its own generator.
-    lookahead_images = 1024
+    lookahead_images = 512
     lookahead_bytes = 16 << 20
 
     def _set_index_array(self, generator=None):
