@@ -40,7 +40,8 @@ def preprocess_input(x, data_format=None, mode="caffe"):
             ImageNet mean and divide by its standard deviation per RGB channel; torchvision weights).
 
     Returns:
-        float32 array (for numpy input) or tensor (for a tensor) of the same shape.
+        An array (for numpy input; integer images become float32) or a tensor (for a tensor) of the
+        same shape.
 
     Example:
         >>> x = preprocess_input(np.full((1, 224, 224, 3), 128.0, dtype="float32"))
