@@ -19,6 +19,8 @@ keras_image = pytest.importorskip("keras.src.legacy.preprocessing.image",
 from lamina.preprocessing.image import ImageDataGenerator  # noqa: E402
 
 KerasIDG = keras_image.ImageDataGenerator
+# Keras's own deprecation noise (scipy.ndimage.interpolation) and the zca_whitening notice both sides give.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:.*zca_whitening.*:UserWarning")
 
 
 @pytest.fixture(scope="module")
