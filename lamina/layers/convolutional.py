@@ -139,7 +139,7 @@ class _Conv(Layer):
         y = _CONV[self.rank](x, self.kernel, self.bias, self.strides, padding, self.dilation_rate, self.groups)
         if last:
             y = y.permute(_utils.FROM_TORCH[self.rank])
-        return self.activation(y)
+        return _activations.apply_to_fresh(self.activation, y)
 
     def compute_output_shape(self, input_shape):
         self._check_fits(input_shape)
