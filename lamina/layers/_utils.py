@@ -97,3 +97,16 @@ def reshape_hint(input_shape, rank: int, fmt: str) -> str:
     if len(rest) == rank:
         return fix(rest, 1)
     return ""
+
+
+class SpatialLayout:
+    """Shape hints for layers with ``rank`` spatial axes and a ``data_format`` (conv, pooling)."""
+
+    def _layout_hint(self):
+        return layout_hint(self.rank, self.data_format)
+
+    def _shape_fix_hint(self, input_shape):
+        return reshape_hint(input_shape, self.rank, self.data_format)
+
+    def _spatial(self, shape):
+        return tuple(shape[i] for i in spatial_axes(self.rank, self.data_format))

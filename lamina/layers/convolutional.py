@@ -23,7 +23,7 @@ _CONV = {1: F.conv1d, 2: F.conv2d}
 _AXIS_NAMES = {1: ("steps",), 2: ("rows", "cols")}
 
 
-class _Conv(Layer):
+class _Conv(_utils.SpatialLayout, Layer):
     """Shared machinery of the N-D convolutions; subclasses set ``rank``."""
 
     rank = 2
@@ -61,16 +61,6 @@ class _Conv(Layer):
         self.input_spec = InputSpec(ndim=rank + 2)
         self._pad_size = None
         self._pad_plan = None
-
-    # ------------------------------------------------------------------ shape hints
-    def _layout_hint(self):
-        return _utils.layout_hint(self.rank, self.data_format)
-
-    def _shape_fix_hint(self, input_shape):
-        return _utils.reshape_hint(input_shape, self.rank, self.data_format)
-
-    def _spatial(self, shape):
-        return tuple(shape[i] for i in _utils.spatial_axes(self.rank, self.data_format))
 
     def _check_fits(self, input_shape):
         if self.padding != "valid":

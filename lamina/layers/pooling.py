@@ -21,7 +21,7 @@ __all__ = ["MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D
 _AXIS_NAMES = {1: ("steps",), 2: ("rows", "cols")}
 
 
-class _Pooling(Layer):
+class _Pooling(_utils.SpatialLayout, Layer):
     """Window pooling of spatial rank ``rank``; subclasses set ``rank`` and ``_mode``."""
 
     rank = 2
@@ -38,15 +38,6 @@ class _Pooling(Layer):
         self._plan_size = None
         self._plan = None
         self._count_cache: dict = {}
-
-    def _layout_hint(self):
-        return _utils.layout_hint(self.rank, self.data_format)
-
-    def _shape_fix_hint(self, input_shape):
-        return _utils.reshape_hint(input_shape, self.rank, self.data_format)
-
-    def _spatial(self, shape):
-        return tuple(shape[i] for i in _utils.spatial_axes(self.rank, self.data_format))
 
     def _check_fits(self, input_shape):
         if self.padding != "valid":
