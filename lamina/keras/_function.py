@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from .. import config as _config
-from ..compat._state import warn_legacy
+from ..compat import warn_legacy
 from ..layers.core import InputLayer
 from ..models.symbolic import KerasTensor, is_gradient_layer
 

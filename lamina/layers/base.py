@@ -13,6 +13,7 @@ Shapes given to ``build``/``compute_output_shape`` are Keras shapes: tuples with
 from __future__ import annotations
 
 import inspect
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,7 @@ from .. import regularizers as _regularizers
 from .._naming import reserve_name, to_snake_case, unique_name
 from .._registry import register, serialize
 
-__all__ = ["Layer", "InputSpec"]
+__all__ = ["Layer", "InputSpec", "LossScope", "current_loss_scope"]
 
 
 @dataclass
@@ -49,14 +50,44 @@ class _WeightRecord:
     constraint: Any = None   # applied in Keras layout after each optimizer step
 
 
-# Set by the training engine while it runs a step: layers append activity
-# regularization terms and add_loss() values here.
-_loss_collector: list | None = None
+# The add_loss() values and activity penalties of the forward pass running in this
+# thread (or asyncio task). Each outermost layer call opens its own scope, and the
+# training step opens one around its forward pass and loss, so concurrent calls on
+# one model never see each other's losses.
+_LOSS_SCOPE: ContextVar["LossScope | None"] = ContextVar("lamina_loss_scope", default=None)
 
 
-def _collect_loss(value) -> None:
-    if _loss_collector is not None:
-        _loss_collector.append(value)
+class LossScope:
+    """Collects the losses layers add during one forward pass (``with LossScope() as scope:``).
+
+    ``scope.losses`` lists the values in the order they were added. Used by the training
+    step; a plain ``model(x)`` call opens one itself and publishes what it collected to
+    ``layer.losses`` of the layers that added them.
+    """
+
+    __slots__ = ("entries", "_token")
+
+    def __init__(self):
+        self.entries: list = []   # (layer, value)
+
+    @property
+    def losses(self) -> list:
+        return [v for _, v in self.entries]
+
+    def add(self, layer, value) -> None:
+        self.entries.append((layer, value))
+
+    def __enter__(self) -> "LossScope":
+        self._token = _LOSS_SCOPE.set(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _LOSS_SCOPE.reset(self._token)
+
+
+def current_loss_scope() -> "LossScope | None":
+    """The loss scope of the forward pass running in this thread, or None."""
+    return _LOSS_SCOPE.get()
 
 
 _KerasTensor = None
@@ -112,7 +143,9 @@ class Layer(nn.Module):
     # True when call() returns an output shaped like its input (activations, dropout, ...).
     _elementwise = False
 
-    # Set by lamina.keras (legacy Keras 1/2 arguments): (cls, args, kwargs) -> (args, kwargs).
+    # A class-level hook, (cls, args, kwargs) -> (args, kwargs), run before the constructor binds
+    # its arguments. lamina's own classes have none; the classic ``lamina.keras`` namespace
+    # defines subclasses that translate Keras 1 arguments with it.
     _argument_translator = None
 
     def __init_subclass__(cls, **kwargs):
@@ -122,7 +155,9 @@ class Layer(nn.Module):
             p.kind is p.VAR_KEYWORD for p in params.values())
         if "__init__" in cls.__dict__:
             cls.__init__ = _checked_init(cls, cls.__dict__["__init__"])
-        if not cls.__name__.startswith("_"):  # private bases (_Conv, _Pooling, ...) are not loadable names
+        # Private bases (_Conv, _Pooling, ...) are not loadable names, and the classic namespace's
+        # twins (lamina.keras) load under their lamina class's name.
+        if not cls.__name__.startswith("_") and not cls.__dict__.get("_keras_namespace"):
             register("layer")(cls)
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
@@ -214,17 +249,36 @@ class Layer(nn.Module):
             self._build_for(_shape_of(inputs), device=_first_device(inputs))
         if "training" in kwargs and not self._call_takes_training:
             del kwargs["training"]
+        scope = _LOSS_SCOPE.get()
+        if scope is not None:
+            return self._run_call(scope, inputs, args, kwargs)
+        with LossScope() as scope:   # the outermost call: its losses are this call's own
+            out = self._run_call(scope, inputs, args, kwargs)
+        self._publish_losses(scope)
+        return out
+
+    def _run_call(self, scope, inputs, args, kwargs):
         try:
             out = nn.Module.__call__(self, *args, **kwargs)
         except RuntimeError as err:
             self._explain_runtime_error(inputs, err)
             raise
-        if _loss_collector is not None and self.activity_regularizer is not None:
-            outs = out if isinstance(out, (list, tuple)) else [out]
-            for o in outs:
+        if self.activity_regularizer is not None and not torch.is_inference_mode_enabled():
+            for o in (out if isinstance(out, (list, tuple)) else [out]):
                 # tf.keras divides the activity penalty by the batch size.
-                _loss_collector.append(self.activity_regularizer(o) / o.shape[0])
+                scope.add(self, self.activity_regularizer(o) / o.shape[0])
         return out
+
+    def _publish_losses(self, scope) -> None:
+        """Record the losses of a finished outermost call on the layers that added them
+        (what ``layer.losses`` reports); a call that adds none clears earlier ones."""
+        if not scope.entries and not self.__dict__.get("_published_losses", False):
+            return
+        for layer in self._flatten_layers():
+            layer.__dict__["_call_losses"] = []
+        for layer, value in scope.entries:
+            layer.__dict__.setdefault("_call_losses", []).append(value)
+        self.__dict__["_published_losses"] = bool(scope.entries)
 
     def _convert_inputs(self, inputs, args, kwargs):
         """numpy arrays (or lists of them) -> tensors on the layer's device, as Keras accepts."""
@@ -239,8 +293,18 @@ class Layer(nn.Module):
         return inputs, args, kwargs
 
     def add_loss(self, value) -> None:
-        """Add a term to the training loss from inside call() (Keras add_loss)."""
-        _collect_loss(value)
+        """Add a term to the loss from inside ``call()`` (Keras ``add_loss``).
+
+        The value counts for the forward pass that is running: the training step adds it
+        to the loss of that batch, and ``layer.losses`` reports it after the call.
+        """
+        if not isinstance(value, torch.Tensor):
+            value = torch.as_tensor(value, dtype=_config.dtype())
+        scope = _LOSS_SCOPE.get()
+        if scope is not None:
+            scope.add(self, value)
+        else:   # call() run by hand (layer.call(x)): report it until the next call
+            self.__dict__.setdefault("_call_losses", []).append(value)
 
     def _build_for(self, input_shape, device=None) -> None:
         self._check_input_spec(input_shape)
@@ -249,10 +313,6 @@ class Layer(nn.Module):
         self.built = True
         if device is not None and self._weight_records:
             self.to(device)
-
-    def _maybe_build(self, input_shape) -> None:
-        if not self.built:
-            self._build_for(input_shape)
 
     def _device_hint(self):
         for t in self._own_tensors():
@@ -273,7 +333,7 @@ class Layer(nn.Module):
         was_built = self.built
         if not was_built:
             self._build_for(input_shape)
-        with torch.no_grad():
+        with torch.no_grad(), LossScope():
             out = self.call(zeros(input_shape))
         return _shape_of(out)
 
@@ -496,9 +556,12 @@ class Layer(nn.Module):
 
     @property
     def losses(self) -> list[torch.Tensor]:
-        """The weight regularization penalties of this layer and its sublayers, as tensors."""
-        return [rec.regularizer(layer._tensor(rec)) for layer, rec in self._weight_items()
-                if rec.regularizer is not None]
+        """The weight regularization penalties of this layer and its sublayers, then the
+        ``add_loss`` values and activity penalties of their most recent call, as tensors."""
+        penalties = [rec.regularizer(layer._tensor(rec)) for layer, rec in self._weight_items()
+                     if rec.regularizer is not None]
+        added = [v for layer in self._flatten_layers() for v in layer.__dict__.get("_call_losses", ())]
+        return penalties + added
 
     # ------------------------------------------------------------------ shapes
     def _first_node(self, what):
@@ -565,7 +628,7 @@ def _checked_init(cls, init):
         # inherits its __init__ (Conv2D from _Conv) is checked as itself.
         if type(self).__init__ is __init__:
             owner = type(self)
-            translate = Layer._argument_translator
+            translate = owner._argument_translator
             if translate is not None:
                 args, kwargs = translate(owner, args, kwargs)
             try:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import torch
 
 from .._naming import unique_name, to_snake_case
-from ..layers.base import Layer, format_shape
+from ..layers.base import Layer, LossScope, current_loss_scope, format_shape
 from ..layers.core import InputLayer
 from ..saving.api import SavingMixin
 from ..training.engine import TrainingMixin
-from ..training.legacy import LegacyTrainingMixin
 from .symbolic import KerasTensor, Node, flatten, is_shape
 
 __all__ = ["Model"]
@@ -29,7 +28,7 @@ def _structure_like(structure, values_iter):
     return [_structure_like(v, values_iter) for v in structure]
 
 
-class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
+class Model(TrainingMixin, SavingMixin, Layer):
     """A network: layers connected in a graph, with training and saving methods.
 
     Functional: ``Model(inputs=x_in, outputs=y)``. Subclassed: define layers in
@@ -88,6 +87,7 @@ class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
                              f"more than once. Pass a distinct name= to each layer.")
         self._graph_layers = layers
         self._graph_nodes = nodes
+        self._symbolic_losses = []
         for layer in layers:
             self._register_layer(layer)
         self._compile_plan()
@@ -150,6 +150,7 @@ class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
             steps.append((node.layer, in_spec, node.call_kwargs, out_slots, node.layer._call_takes_training))
         self._steps = steps
         self._output_slots = [slot(t) for t in self.outputs]
+        self._loss_slots = [slot(t) for t in self._symbolic_losses]
         self._n_slots = len(slots)
 
     def _walk(self, inputs: list, apply) -> list:
@@ -170,12 +171,22 @@ class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
             else:
                 for s, o in zip(out_slots, out):
                     vals[s] = o
+        if self._loss_slots:
+            scope = current_loss_scope()
+            if scope is not None:
+                for s in self._loss_slots:
+                    scope.add(self, vals[s])
         return [vals[s] for s in self._output_slots]
 
     def _run_graph(self, inputs, training=None):
         def apply(layer, a, kwargs, takes_training):
             return layer(a, training=training, **kwargs) if takes_training else layer(a, **kwargs)
         outs = self._walk(self._flatten_inputs(inputs), apply)
+        if self._callable_losses:
+            scope = current_loss_scope()
+            if scope is not None:
+                for fn in self._callable_losses:
+                    scope.add(self, fn())
         if isinstance(self._nested_outputs, KerasTensor):
             return outs[0]
         return _structure_like(self._nested_outputs, iter(outs))
@@ -204,11 +215,41 @@ class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
         return [inputs]
 
     # ------------------------------------------------------------------ Layer API
+    @property
+    def _callable_losses(self) -> list:
+        return self.__dict__.get("_zero_arg_losses", [])
+
+    def add_loss(self, value) -> None:
+        """Add a loss term. Inside ``call()``: a tensor, for that forward pass. On a functional
+        model (the Keras 2 pattern): a symbolic tensor computed from the model's inputs and layers
+        (``vae.add_loss(K.mean(kl))``), or a function of no arguments (``lambda: 1e-3 * K.sum(w ** 2)``);
+        either is then added to every training batch's loss."""
+        from .symbolic import KerasTensor, flatten
+        if isinstance(value, KerasTensor) or (isinstance(value, (list, tuple)) and flatten(value)):
+            if not self._is_graph_network:
+                raise ValueError(f"Model '{self.name}': add_loss() of a symbolic tensor needs a functional model "
+                                 f"(Model(inputs, outputs)). In a subclassed model call self.add_loss(tensor) "
+                                 f"inside call().")
+            tensors = flatten(value)
+            self._symbolic_losses.extend(tensors)
+            self._graph_nodes = self._topological_nodes(self.inputs, self.outputs + self._symbolic_losses)
+            self._compile_plan()
+            return
+        if callable(value) and not isinstance(value, torch.Tensor):
+            self.__dict__.setdefault("_zero_arg_losses", []).append(value)
+            return
+        Layer.add_loss(self, value)
+
     def call(self, inputs, training=None):
         if not self._is_graph_network:
             raise NotImplementedError(
                 f"Model subclass {type(self).__name__} must define call(self, inputs, training=None).")
         return self._run_graph(inputs, training=training)
+
+    def _defines_call(self) -> bool:
+        """True for a graph model or a subclass with its own call() (a GAN that only overrides
+        train_step has none, so there is nothing to build by calling it)."""
+        return self._is_graph_network or type(self).call is not Model.call
 
     def build(self, input_shape):
         if self._is_graph_network:
@@ -222,7 +263,7 @@ class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
                                  f"with unknown sizes; pass concrete sizes, e.g. build((None, 28, 28, 1)).")
             return torch.zeros((1,) + tuple(shape[1:]))
         shape = list(input_shape) if isinstance(input_shape, list) else tuple(input_shape)
-        with torch.no_grad():
+        with torch.no_grad(), LossScope():
             self.call(zeros(shape))
         self.built = True
         self._build_shape = shape

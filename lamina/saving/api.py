@@ -379,14 +379,23 @@ class SavingMixin:
         path = os.fspath(filepath)
         _handler(path, "save_weights")(self, path, overwrite)
 
-    def load_weights(self, filepath, skip_mismatch=False):
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False):
         """Load weights saved by ``save_weights`` (or from a ``.lamina`` file) into this model.
 
         Tensors are matched by key, or by position when the names differ (the same
         architecture built again), as Keras 2 does. ``skip_mismatch=True`` skips
         tensors whose shapes differ, with a warning, instead of raising.
+        ``by_name=True`` (``.h5`` files only, as in Keras) matches layers by name and
+        skips layers the file does not have.
         """
         path = os.fspath(filepath)
+        if by_name:
+            if os.path.splitext(path)[1].lower() not in (".h5", ".hdf5"):
+                raise ValueError(f"load_weights(by_name=True) reads .h5 files, as in Keras. Received '{path}'; "
+                                 f"lamina files always match weights by layer name: drop by_name.")
+            from . import h5
+            check_exists(path, "load_weights")
+            return h5.load_weights(self, path, skip_mismatch=skip_mismatch, by_name=True)
         check_exists(path, "load_weights")
         fn = _handler(path, "load_weights")
         fn(self, path, skip_mismatch)

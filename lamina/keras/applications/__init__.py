@@ -3,7 +3,7 @@
 import importlib
 import importlib.util
 
-from ...compat._state import LegacyNameError
+from ...compat import LegacyNameError
 
 _SUBMODULES = ("vgg16", "vgg19", "resnet50", "resnet", "mobilenet_v2", "imagenet_utils")
 
