@@ -137,10 +137,13 @@ class LegacyTrainingMixin:
             warn_legacy("fit.show_accuracy", "fit(show_accuracy=True) is the Keras 0 form and is ignored; use "
                         "compile(metrics=['accuracy']).")
         _drop_loader_args(kwargs, "fit")
+        if kwargs:
+            from ..training.engine import reject_arguments
+            reject_arguments("fit", kwargs, _FIT_ARGS.split(", ") + ["nb_epoch"])
         history = _Model.fit(self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
                              validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
                              class_weight=class_weight, sample_weight=sample_weight, initial_epoch=initial_epoch,
-                             steps_per_epoch=steps_per_epoch, validation_steps=validation_steps, **kwargs)
+                             steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
         if type(history.history) is dict:
             history.history = LogDict(history.history)
         return history

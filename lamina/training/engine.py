@@ -21,11 +21,23 @@ from .progress import Progress, resolve_verbose
 from .step import StepMixin, check_step_logs
 from .trainer import Trainer
 
-__all__ = ["TrainingMixin"]
+__all__ = ["TrainingMixin", "logs_to_floats"]
+
+_FIT_ARGS = ["x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data",
+             "shuffle", "class_weight", "sample_weight", "initial_epoch", "steps_per_epoch", "validation_steps",
+             "validation_batch_size", "validation_freq"]
 
 
 def _shape(v) -> tuple:
     return tuple(int(d) for d in v.shape)
+
+
+def reject_arguments(method: str, kwargs: dict, valid: list[str]) -> None:
+    """A TypeError naming the unexpected keyword arguments, the valid ones and a close match."""
+    from .._errors import did_you_mean
+    bad = sorted(kwargs)
+    raise TypeError(f"{method}() got unexpected keyword argument(s) {', '.join(map(repr, bad))}. Valid arguments: "
+                    f"{', '.join(valid)}{did_you_mean(bad[0], valid) or '.'}")
 
 
 def logs_to_floats(logs, prefix: str = "") -> dict:
@@ -61,7 +73,7 @@ class TrainingMixin(StepMixin):
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
-                run_eagerly=False, steps_per_execution=1, jit_compile=False, auto_scale_loss=True):
+                run_eagerly=False, steps_per_execution=1, jit_compile=False, auto_scale_loss=True, **kwargs):
         """Configure training: ``compile(optimizer='sgd', loss='categorical_crossentropy', metrics=['accuracy'])``.
 
         The weights that are trainable now are the ones fit() trains, as in Keras: changing a
@@ -82,6 +94,10 @@ class TrainingMixin(StepMixin):
         """
         from .. import optimizers as _optimizers
 
+        if kwargs:
+            reject_arguments("compile", kwargs, ["optimizer", "loss", "loss_weights", "metrics", "weighted_metrics",
+                                                 "run_eagerly", "steps_per_execution", "jit_compile",
+                                                 "auto_scale_loss"])
         steps_per_execution = positive_int("compile", "steps_per_execution", steps_per_execution)
         for arg, value in (("run_eagerly", run_eagerly), ("jit_compile", jit_compile),
                            ("auto_scale_loss", auto_scale_loss)):
@@ -292,12 +308,14 @@ class TrainingMixin(StepMixin):
     # ------------------------------------------------------------------ fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
-            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1, **kwargs):
         """Train for ``epochs`` epochs; returns a History whose ``history`` dict holds per-epoch logs.
 
         Every batch goes through ``train_step`` (and validation batches through ``test_step``),
         so a subclass that overrides them trains its own way.
         """
+        if kwargs:
+            reject_arguments("fit", kwargs, _FIT_ARGS)
         self._require_compiled("fit")
         verbose = resolve_verbose(verbose)
         epochs = positive_int("fit", "epochs", epochs, "Pass the number of passes over the data, e.g. epochs=10.")
@@ -366,11 +384,14 @@ class TrainingMixin(StepMixin):
 
     # ------------------------------------------------------------------ evaluate
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
-                 callbacks=None, return_dict=False):
+                 callbacks=None, return_dict=False, **kwargs):
         """Loss and metrics on the given data: a float, a list [loss, *metrics], or a dict.
 
         Safe to call from several threads on one model at once.
         """
+        if kwargs:
+            reject_arguments("evaluate", kwargs, ["x", "y", "batch_size", "verbose", "sample_weight", "steps",
+                                                  "callbacks", "return_dict"])
         self._require_compiled("evaluate")
         verbose = resolve_verbose(verbose)
         batch_size = 32 if batch_size is None else positive_int("evaluate", "batch_size", batch_size)
@@ -391,11 +412,13 @@ class TrainingMixin(StepMixin):
         return self._format_logs(logs, return_dict)
 
     # ------------------------------------------------------------------ predict
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """Model outputs for the inputs, as numpy arrays (a list or dict for several outputs).
 
         Every batch goes through ``predict_step``. Safe to call from several threads at once.
         """
+        if kwargs:
+            reject_arguments("predict", kwargs, ["x", "batch_size", "verbose", "steps", "callbacks"])
         verbose = resolve_verbose(verbose)
         batch_size = 32 if batch_size is None else positive_int("predict", "batch_size", batch_size)
         if _data.is_array_like(x):
