@@ -13,7 +13,7 @@ Shapes given to ``build``/``compute_output_shape`` are Keras shapes: tuples with
 from __future__ import annotations
 
 import inspect
-from contextvars import ContextVar
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,10 +51,10 @@ class _WeightRecord:
 
 
 # The add_loss() values and activity penalties of the forward pass running in this
-# thread (or asyncio task). Each outermost layer call opens its own scope, and the
-# training step opens one around its forward pass and loss, so concurrent calls on
-# one model never see each other's losses.
-_LOSS_SCOPE: ContextVar["LossScope | None"] = ContextVar("lamina_loss_scope", default=None)
+# thread. Each outermost layer call opens its own scope, and the training step opens one
+# around its forward pass and loss, so concurrent calls on one model never see each
+# other's losses. (A threading.local rather than a ContextVar: torch.compile traces it.)
+_LOCAL = threading.local()
 
 
 class LossScope:
@@ -78,16 +78,17 @@ class LossScope:
         self.entries.append((layer, value))
 
     def __enter__(self) -> "LossScope":
-        self._token = _LOSS_SCOPE.set(self)
+        self._token = getattr(_LOCAL, "scope", None)
+        _LOCAL.scope = self
         return self
 
     def __exit__(self, *exc) -> None:
-        _LOSS_SCOPE.reset(self._token)
+        _LOCAL.scope = self._token
 
 
 def current_loss_scope() -> "LossScope | None":
     """The loss scope of the forward pass running in this thread, or None."""
-    return _LOSS_SCOPE.get()
+    return getattr(_LOCAL, "scope", None)
 
 
 _KerasTensor = None
@@ -249,7 +250,7 @@ class Layer(nn.Module):
             self._build_for(_shape_of(inputs), device=_first_device(inputs))
         if "training" in kwargs and not self._call_takes_training:
             del kwargs["training"]
-        scope = _LOSS_SCOPE.get()
+        scope = getattr(_LOCAL, "scope", None)
         if scope is not None:
             return self._run_call(scope, inputs, args, kwargs)
         with LossScope() as scope:   # the outermost call: its losses are this call's own
@@ -300,7 +301,7 @@ class Layer(nn.Module):
         """
         if not isinstance(value, torch.Tensor):
             value = torch.as_tensor(value, dtype=_config.dtype())
-        scope = _LOSS_SCOPE.get()
+        scope = getattr(_LOCAL, "scope", None)
         if scope is not None:
             scope.add(self, value)
         else:   # call() run by hand (layer.call(x)): report it until the next call

@@ -19,7 +19,6 @@ import copy
 import threading
 import warnings
 from collections.abc import Mapping
-from contextvars import ContextVar
 
 import torch
 
@@ -30,7 +29,11 @@ from ..utils.data_utils import unpack_x_y_sample_weight
 __all__ = ["StepMixin", "MetricsResult", "check_step_logs"]
 
 # The runs (fit/evaluate calls) active in this thread: {id(model): _RunMetrics}.
-_ACTIVE_RUNS: ContextVar[dict] = ContextVar("lamina_active_runs", default={})
+_LOCAL = threading.local()
+
+
+def _active_runs() -> dict:
+    return getattr(_LOCAL, "runs", None) or {}
 
 
 class MetricsResult(Mapping):
@@ -131,18 +134,17 @@ class StepMixin:
             else:
                 run = canonical.private_copy()
             self._runs_active = self.__dict__.get("_runs_active", 0) + 1
-        active = dict(_ACTIVE_RUNS.get())
-        active[id(self)] = run
-        token = _ACTIVE_RUNS.set(active)
+        previous = _active_runs()
+        _LOCAL.runs = {**previous, id(self): run}
 
         def release():
-            _ACTIVE_RUNS.reset(token)
+            _LOCAL.runs = previous
             with lock:
                 self._runs_active -= 1
         return run, release
 
     def _current_run(self) -> _RunMetrics:
-        run = _ACTIVE_RUNS.get().get(id(self))
+        run = _active_runs().get(id(self))
         if run is not None:
             return run
         run = self.__dict__.get("_run_metrics")
@@ -251,8 +253,8 @@ class StepMixin:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         run = self._current_run()
         with LossScope() as scope:
-            y_pred = self(x, training=True)
-            loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+            forward = self._jit_forward_loss() if self._jit_compile else self._forward_loss
+            loss, y_pred = forward(x, y, sample_weight)
         self._publish_losses(scope)
         run.loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x, y_pred))
         params = self._trainable_params()
@@ -266,6 +268,18 @@ class StepMixin:
                     keras_view = weight if to_keras is None else weight.permute(*to_keras)
                     keras_view.copy_(constraint(keras_view))
         return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _forward_loss(self, x, y, sample_weight):
+        y_pred = self(x, training=True)
+        return self.compute_loss(x, y, y_pred, sample_weight, training=True), y_pred
+
+    def _jit_forward_loss(self):
+        """The forward pass and loss as one ``torch.compile``d function (``compile(jit_compile=True)``);
+        torch's AOT autograd compiles the backward pass with it. Compiled on first use."""
+        fn = self.__dict__.get("_compiled_forward")
+        if fn is None:
+            fn = self._compiled_forward = torch.compile(self._forward_loss)
+        return fn
 
     def test_step(self, data):
         """Loss and metrics of one batch, without updating weights; returns results by name."""

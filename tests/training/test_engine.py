@@ -336,3 +336,4 @@ def test_jit_compile_trains_like_eager():
         histories.append(model.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0).history)
     assert histories[1]["loss"] == pytest.approx(histories[0]["loss"], rel=1e-4)
     assert histories[1]["accuracy"] == histories[0]["accuracy"]
+    assert model._compiled_forward is not None   # the compiled function ran, not the eager one
