@@ -97,7 +97,7 @@ def _call_order(model) -> list:
     if not getattr(model, "_is_graph_network", False):
         return all_layers(model)
     out = []
-    for step in model._steps:
+    for step in model.graph_plan.steps:
         layer = step[0]
         out.append(layer)
         if hasattr(layer, "_steps") or (hasattr(layer, "layers") and hasattr(layer, "_is_graph_network")):

@@ -25,6 +25,7 @@ from .. import config as _config
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
 from .._naming import reserve_name, to_snake_case, unique_name
+from ..graph import KerasTensor, nest, symbolic_call
 from .._registry import register, serialize
 
 __all__ = ["Layer", "InputSpec", "LossScope", "current_loss_scope"]
@@ -91,21 +92,8 @@ def current_loss_scope() -> "LossScope | None":
     return getattr(_LOCAL, "scope", None)
 
 
-_KerasTensor = None
-
-
 def _is_symbolic(x) -> bool:
-    global _KerasTensor
-    if _KerasTensor is None:
-        from ..models.symbolic import KerasTensor
-        _KerasTensor = KerasTensor
-    if isinstance(x, _KerasTensor):
-        return True
-    if isinstance(x, (list, tuple)):
-        return any(isinstance(v, _KerasTensor) for v in x)
-    if isinstance(x, dict):
-        return any(isinstance(v, _KerasTensor) for v in x.values())
-    return False
+    return any(isinstance(v, KerasTensor) for v in nest.flatten(x))
 
 
 def _shape_of(x):
@@ -243,7 +231,6 @@ class Layer(nn.Module):
         inputs = args[0] if args else kwargs.get("inputs")
         if not isinstance(inputs, torch.Tensor):
             if _is_symbolic(inputs):
-                from ..models.symbolic import symbolic_call
                 return symbolic_call(self, args, kwargs)
             inputs, args, kwargs = self._convert_inputs(inputs, args, kwargs)
         if not self.built:
@@ -605,16 +592,7 @@ class Layer(nn.Module):
 
 
 def _first_device(x):
-    if isinstance(x, torch.Tensor):
-        return x.device
-    if isinstance(x, (list, tuple)):
-        for v in x:
-            d = _first_device(v)
-            if d is not None:
-                return d
-    if isinstance(x, dict):
-        return _first_device(list(x.values()))
-    return None
+    return next((t.device for t in nest.flatten(x) if isinstance(t, torch.Tensor)), None)
 
 
 def _checked_init(cls, init):

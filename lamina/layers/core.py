@@ -36,7 +36,7 @@ class InputLayer(Layer):
         self._batch_input_shape = batch_shape
         self.built = True
         self._build_shape = batch_shape
-        from ..models.symbolic import KerasTensor, Node
+        from ..graph import KerasTensor, Node
         tensor = KerasTensor(batch_shape, dtype or _config.floatx(), name=self.name)
         Node(self, (), {}, [tensor])
 
