@@ -33,6 +33,13 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "model"
 
 
+def _build_label(build) -> str:
+    """Runs are named by what they build, so rows with the same recipe share them."""
+    if isinstance(build, str):
+        return Path(build).stem if build.endswith(".py") else build
+    return getattr(build, "__name__", type(build).__name__)
+
+
 def _check_seeds(seeds):
     if isinstance(seeds, int) and not isinstance(seeds, bool):
         seeds = [seeds]
@@ -64,7 +71,7 @@ def _plan(rows, seeds, data, quick, budget, threads, out_dir, save_models):
             member_seeds = [seed + k * _MEMBER_STRIDE for k in range(row.ensemble or 1)]
             member_ids = []
             for ms in member_seeds:
-                run_id = f"{_slug(row.name if not row.ensemble else row.name + '-member')}-{rhash}-s{ms}"
+                run_id = f"{_slug(_build_label(row.build))}-{rhash}-s{ms}"
                 member_ids.append(run_id)
                 if run_id not in trainings:
                     trainings[run_id] = {
@@ -155,8 +162,6 @@ def compare(models, seeds=(0, 1, 2), settings=None, *, out="comparison", data="m
     seeds = _check_seeds(seeds)
     epochs, threads = _positive("epochs", epochs), _positive("threads", threads, allow_none=False)
     workers = _positive("workers", workers)
-    if epochs is None and quick:
-        epochs = 1
     if quick:
         epochs = 1
     out_dir = Path(out)
@@ -223,6 +228,12 @@ def _run_pool(todo, workers, display):
                     task = futures[fut]
                     try:
                         records[task["run_id"]] = fut.result()
+                    except cf.process.BrokenProcessPool as err:
+                        raise RuntimeError(
+                            f"A worker process died while running {task['run_id']} ({task['identity']['model']}, "
+                            f"seed {task['seed']}). Worker processes start by importing your main script: call "
+                            f"compare() under `if __name__ == '__main__':`, or pass workers=1. If it was killed "
+                            f"(out of memory?), run the comparison again: finished runs are kept.") from err
                     except Exception as err:
                         raise RuntimeError(f"Run {task['run_id']} ({task['identity']['model']}, seed "
                                            f"{task['seed']}) failed: {type(err).__name__}: {err}. Finished runs "

@@ -22,6 +22,7 @@ th,td{border-bottom:1px solid #e6e8ee;padding:4px 9px;text-align:right;white-spa
 th:first-child,td:first-child{text-align:left}th{background:#f0f2f6}
 img{max-width:100%;height:auto;display:block;margin:6px 0}
 ul{font-size:13px;color:#4b5468}
+.wide{overflow-x:auto}
 """
 
 
@@ -60,7 +61,7 @@ def curves_figure(comparison):
                 continue
             x, mean, std = band
             c = colors(i % colors.N)
-            ax.plot(x, mean, color=c, lw=1.6, label=row["model"])
+            ax.plot(x, mean, color=c, lw=1.6, marker="o" if len(x) <= 3 else None, ms=4, label=row["model"])
             ax.fill_between(x, mean - std, mean + std, color=c, alpha=0.18, lw=0)
     axes[0].set_title("validation accuracy (mean ± std over seeds)")
     axes[1].set_title("training loss (mean ± std over seeds)")
@@ -118,7 +119,8 @@ def html_page(comparison) -> str:
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(comparison.title)}"
             f"</title><style>{_CSS}</style></head><body><header><h1>{html.escape(comparison.title)}</h1>"
             f"<p>{len(comparison.rows)} models, {n_runs} runs, written by lamina compare</p></header><main>"
-            f"<section><h2>Table</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            f"<section><h2>Table</h2><div class='wide'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>"
+            f"</table></div>"
             f"<ul>{notes}</ul></section>"
             f"<section><h2>Learning curves</h2>{figs[0]}</section>"
             f"<section><h2>Parameters and accuracy</h2>{figs[1]}</section></main></body></html>")

@@ -41,7 +41,7 @@ class Comparison:
         self.candidates = list(candidates)
         self.rows, self.runs = [], []
         for cand in self.candidates:
-            recs = [records[r] for r in row_runs[cand.name]]
+            recs = [dict(records[r], model=cand.name) for r in row_runs[cand.name]]  # runs can be shared
             self.runs.extend(recs)
             row = {"model": cand.name, "params": recs[0]["params"], "runs": len(recs),
                    "published": cand.published, "note": cand.note, "ensemble": cand.ensemble}

@@ -8,6 +8,10 @@ early stopping (validation accuracy, min_delta 1e-4, patience 5).
 Learning": one hidden layer, one and two conv-pool layers, ReLU, training data
 expanded by one-pixel shifts, a second hidden layer, dropout, and an ensemble of
 five networks combined by averaging their softmax outputs.
+
+Time: the full ``cs4487`` suite (10 rows x 3 seeds = 30 runs, epoch budget 40)
+took 15.6 minutes on 2 CPU cores (two runs at once, one thread each);
+``--quick`` runs any suite in seconds.
 """
 from __future__ import annotations
 
