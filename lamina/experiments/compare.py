@@ -98,8 +98,9 @@ def _plan(rows, seeds, data, quick, budget, threads, out_dir, save_models):
 
 def _finished(out_dir: Path, task: dict):
     rec = read_record(out_dir / f"{task['run_id']}.json")
-    if rec is None or rec.get("recipe") != task["identity"]["recipe"] or rec.get("seed") != task["identity"]["seed"]:
-        return None
+    ident = task["identity"]
+    if rec is None or any(rec.get(k) != ident[k] for k in ("recipe", "seed", "epoch_budget")):
+        return None   # not run yet, or run with another recipe, seed or epoch budget: run it (again)
     if task.get("save_model") and not (out_dir / f"{task['run_id']}.lamina").is_file():
         return None
     return rec
@@ -239,11 +240,11 @@ def _run_pool(todo, workers, display):
                                            f"{task['seed']}) failed: {type(err).__name__}: {err}. Finished runs "
                                            f"are kept; fix the cause and run the comparison again to continue."
                                            ) from err
-            _drain(events, display)
         except BaseException:
             for fut in pending:
                 fut.cancel()
             raise
+    _drain(events, display)   # the workers have exited: their last events are all in the queue now
     return records
 
 
