@@ -214,6 +214,9 @@ def _run_pool(todo, workers, display):
             raise ValueError(f"Model {task['identity']['model']!r}: its builder {task['build']!r} cannot be sent to "
                              f"worker processes (lambdas and functions defined inside functions cannot). Define it "
                              f"at module level, put it in a .py file with build_model(), or pass workers=1.") from None
+    # Longest first, so the last runs do not leave a core idle: runs without early stopping, then runs that
+    # augment (every batch transformed) or expand the data (5x the images); row order otherwise.
+    todo = sorted(todo, key=_expected_cost, reverse=True)
     ctx = multiprocessing.get_context("spawn")  # fork after torch has started threads can hang the child
     events = ctx.Queue()
     records = {}
@@ -246,6 +249,14 @@ def _run_pool(todo, workers, display):
             raise
     _drain(events, display)   # the workers have exited: their last events are all in the queue now
     return records
+
+
+def _expected_cost(task) -> float:
+    settings = task["settings"]
+    epochs = settings["epochs"] if task["budget"] is None else min(settings["epochs"], task["budget"])
+    cost = epochs * (1.0 if settings["patience"] is None else 0.5)
+    cost *= 1.5 if settings["augment"] or settings["noise"] else 1.0
+    return cost * (5.0 if settings["expand"] else 1.0)
 
 
 def _drain(events, display):
