@@ -42,7 +42,7 @@ def run_notebook(path, argv=None):
     return _run(path, argv)
 
 
-def main(argv=None) -> int:
+def main(argv=None, prog: str = "python -m lamina.compat") -> int:
     """``python -m lamina.compat script.py|notebook.ipynb [args...]``."""
     from ._runner import main as _main
-    return _main(argv)
+    return _main(argv, prog=prog)

@@ -30,8 +30,8 @@ class LogDict(dict):
     ``'val_acc'``, ``'lr'``) and the Keras 3 ones, whichever the metrics were logged as."""
 
     def __missing__(self, key):
-        from ..callbacks._monitor import _aliases
-        for alt in _aliases(key) if isinstance(key, str) else ():
+        from ..callbacks import metric_aliases
+        for alt in metric_aliases(key) if isinstance(key, str) else ():
             if dict.__contains__(self, alt):
                 return dict.__getitem__(self, alt)
         raise KeyError(f"{key!r} is not in the history. Recorded keys: {', '.join(map(repr, self))}.")
@@ -39,8 +39,8 @@ class LogDict(dict):
     def __contains__(self, key):
         if dict.__contains__(self, key):
             return True
-        from ..callbacks._monitor import _aliases
-        return isinstance(key, str) and any(dict.__contains__(self, a) for a in _aliases(key))
+        from ..callbacks import metric_aliases
+        return isinstance(key, str) and any(dict.__contains__(self, a) for a in metric_aliases(key))
 
     def get(self, key, default=None):
         try:
