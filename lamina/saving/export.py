@@ -4,7 +4,7 @@
   which needs the ``onnx`` and ``onnxscript`` packages: ``pip install lamina[export]``). Run it
   with onnxruntime: ``onnxruntime.InferenceSession(path).run(None, {"input_layer": x})``.
 - ``'torchscript'``: a traced TorchScript module (``torch.jit.trace``); ``torch.jit.load(path)(x)``.
-- ``'torch_export'``: a ``torch.export`` program (``.pt2``);
+- ``'torch_export'``: a ``torch.export`` program (a ``.pt2`` file);
   ``torch.export.load(path).module()(x)``.
 
 All three take the inputs in the model's layout (channels_last images stay channels_last), run
@@ -82,7 +82,7 @@ def export_model(model, filepath, format="onnx", verbose=None, input_signature=N
 
     Args:
         model: a built lamina model.
-        filepath: where to write the artifact (``.onnx``, ``.pt`` or ``.pt2`` by convention).
+        filepath: where to write the artifact (``.onnx``, ``.pt``; ``.pt2`` required for 'torch_export').
         format: 'onnx' (default), 'torchscript' or 'torch_export'.
         verbose: log what was written (to the ``lamina.saving.export`` logger).
         input_signature: the input shapes to export for, e.g. ``[(None, 28, 28, 1)]`` (default: the
@@ -101,6 +101,9 @@ def export_model(model, filepath, format="onnx", verbose=None, input_signature=N
         raise TypeError(f"export(format={format!r}) takes no extra arguments. Received: "
                         f"{', '.join(sorted(kwargs))}. Extra arguments go to torch.onnx.export with format='onnx'.")
     path = os.fspath(filepath)
+    if format == "torch_export" and not path.endswith(".pt2"):
+        raise ValueError(f"export(format='torch_export') writes a .pt2 archive, which torch.export.load opens "
+                         f"only by that extension. Received: filepath={path!r}. Use e.g. 'model.pt2'.")
     examples, names = _example_inputs(model, input_signature)
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     examples = [x.to(device) for x in examples]
@@ -145,6 +148,7 @@ def _export_onnx(wrapper, examples, names, path, kwargs):
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=FutureWarning, message=r".*LeafSpec")  # torch-internal
+            warnings.filterwarnings("ignore", message=r"# The axis name: batch will not be used")  # shared Dim
             program = torch.onnx.export(wrapper, tuple(examples), dynamic_shapes=_dynamic_batch(examples),
                                         dynamo=True, verbose=False, **kwargs)
     finally:

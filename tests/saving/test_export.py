@@ -57,7 +57,7 @@ def test_export_round_trip_gives_the_predictions(tmp_path, fmt, build, shapes):
         bn = next(layer for layer in model.layers if isinstance(layer, L.BatchNormalization))
         bn.moving_mean.data.normal_(0, 0.5)
         bn.moving_variance.data.uniform_(0.5, 2.0)
-    path = tmp_path / f"model.{fmt}"
+    path = tmp_path / {"onnx": "model.onnx", "torchscript": "model.pt", "torch_export": "model.pt2"}[fmt]
     model.export(path, format=fmt)
     assert not model.training
     for batch in (1, 7):  # exported with another batch size: the batch axis is dynamic
@@ -88,14 +88,17 @@ def test_torch_jit_script_points_to_trace_and_export():
      r"format='onnx'"),
     (lambda m, p: m.export(p, format="onxx"), ValueError,
      r"export expects format to be one of 'onnx', 'torchscript', 'torch_export'\. Received: format='onxx'"),
+    (lambda m, p: m.export(p, format="torch_export"), ValueError,
+     r"export\(format='torch_export'\) writes a \.pt2 archive, which torch\.export\.load opens only by that "
+     r"extension\. Received: filepath='.*m\.out'\. Use e\.g\. 'model\.pt2'"),
     (lambda m, p: m.export(p, format="torchscript", opset_version=18), TypeError,
      r"export\(format='torchscript'\) takes no extra arguments\. Received: opset_version"),
     (lambda m, p: lamina.Sequential([L.Dense(3)]).export(p), ValueError,
      r"Model 'sequential_1' has no known input shape to export with\. Build it first"),
     (lambda m, p: lamina.Sequential([L.Input((None, None, 3)), L.Conv2D(2, 3)]).export(p, format="torchscript"),
-     ValueError, r"export needs every size but the batch axis\. Input 'input_layer(_\d+)?' has shape \(None, None, None, 3\)"
-                 r"\. Pass input_signature"),
-], ids=["tf_saved_model", "unknown_format", "extra_kwargs", "unbuilt", "unknown_sizes"])
+     ValueError, r"export needs every size but the batch axis\. Input 'input_layer(_\d+)?' has shape "
+                 r"\(None, None, None, 3\)\. Pass input_signature"),
+], ids=["tf_saved_model", "unknown_format", "pt2_extension", "extra_kwargs", "unbuilt", "unknown_sizes"])
 def test_bad_arguments(tmp_path, call, error, match):
     with pytest.raises(error, match=match):
         call(mlp(), tmp_path / "m.out")
