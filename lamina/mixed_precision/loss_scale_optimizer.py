@@ -13,6 +13,7 @@ import math
 
 import torch
 
+from .._registry import register
 from ..optimizers import Optimizer, get as _get_optimizer
 
 __all__ = ["LossScaleOptimizer"]
@@ -20,6 +21,7 @@ __all__ = ["LossScaleOptimizer"]
 _INNER_ONLY = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
 
 
+@register("optimizer")
 class LossScaleOptimizer(torch.optim.Optimizer):
     """Wraps an optimizer with dynamic loss scaling (Keras ``keras.mixed_precision.LossScaleOptimizer``).
 

@@ -146,3 +146,18 @@ def test_fit_with_a_loss_scale_optimizer_trains():
     history = model.fit(x, y, epochs=8, batch_size=32, verbose=0)
     assert history.history["accuracy"][-1] > 0.9
     assert opt.iterations == 8 * 8 - opt.skipped_steps
+
+
+def test_a_model_compiled_with_it_saves_and_loads(tmp_path):
+    model = lamina.Sequential([L.Input((4,)), L.Dense(3, activation="softmax")])
+    opt = LossScaleOptimizer(lamina.optimizers.Adam(), dynamic_growth_steps=5)
+    model.compile(opt, "categorical_crossentropy")
+    x = np.random.default_rng(0).uniform(size=(8, 4)).astype("float32")
+    model.fit(x, np.eye(3)[[0, 1, 2, 0, 1, 2, 0, 1]].astype("float32"), epochs=3, batch_size=4, verbose=0)
+    assert (opt.dynamic_scale, opt.step_counter, opt.iterations) == (2.0 ** 16, 1, 6)  # doubled after 5 steps
+    model.save(tmp_path / "m.lamina")
+    loaded = lamina.models.load_model(tmp_path / "m.lamina").optimizer
+    assert isinstance(loaded, LossScaleOptimizer) and isinstance(loaded.inner_optimizer, lamina.optimizers.Adam)
+    assert lamina.optimizers.LossScaleOptimizer is LossScaleOptimizer  # Keras 3's second path
+    assert (loaded.dynamic_scale, loaded.step_counter, loaded.iterations, loaded.dynamic_growth_steps) == (
+        2.0 ** 16, 1, 6, 5)
