@@ -28,6 +28,7 @@ _LAZY = {
     "layers": ("lamina.layers", None),
     "losses": ("lamina.losses", None),
     "metrics": ("lamina.metrics", None),
+    "mixed_precision": ("lamina.mixed_precision", None),
     "models": ("lamina.models", None),
     "optimizers": ("lamina.optimizers", None),
     "preprocessing": ("lamina.preprocessing", None),

@@ -27,6 +27,7 @@ from .. import regularizers as _regularizers
 from .._naming import reserve_name, to_snake_case, unique_name
 from ..graph import KerasTensor, nest, symbolic_call
 from .._registry import register, serialize
+from ..mixed_precision.policy import LayerPolicyMixin
 
 __all__ = ["Layer", "InputSpec", "LossScope", "current_loss_scope"]
 
@@ -125,7 +126,7 @@ def format_shape(shape) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-class Layer(nn.Module):
+class Layer(LayerPolicyMixin, nn.Module):
     """Base class of every lamina layer (and of Model)."""
 
     input_spec: InputSpec | None = None
@@ -164,7 +165,7 @@ class Layer(nn.Module):
             reserve_name(name)
         self.name = name
         self._trainable = bool(trainable)
-        self._dtype = dtype
+        self._init_dtype_policy(dtype)  # dtype_policy, compute_dtype, variable_dtype (lamina.mixed_precision)
         self.built = False
         self._weight_records: list[_WeightRecord] = []
         self._inbound_nodes: list = []
@@ -226,6 +227,12 @@ class Layer(nn.Module):
     def forward(self, *args, **kwargs):
         return self.call(*args, **kwargs)
 
+    def __prepare_scriptable__(self):
+        raise TypeError(f"torch.jit.script cannot compile '{self.name}' ({type(self).__name__}): lamina layers run "
+                        f"Keras's Python logic (lazy build, shape checks, dtype policies) that TorchScript cannot "
+                        f"compile. Use torch.jit.trace(model, example_input), or model.export(path, "
+                        f"format='torchscript' | 'torch_export' | 'onnx').")
+
     # ------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
         inputs = args[0] if args else kwargs.get("inputs")
@@ -247,7 +254,8 @@ class Layer(nn.Module):
 
     def _run_call(self, scope, inputs, args, kwargs):
         try:
-            out = nn.Module.__call__(self, *args, **kwargs)
+            out = (nn.Module.__call__(self, *args, **kwargs) if self._policy_call is None
+                   else self._policy_call(self, args, kwargs))  # autocast / input casts of a dtype policy
         except RuntimeError as err:
             self._explain_runtime_error(inputs, err)
             raise
@@ -388,7 +396,7 @@ class Layer(nn.Module):
                     to_torch: tuple | None = None, dtype=None, constraint=None):
         """Create a weight initialised in Keras layout and stored permuted by ``to_torch``."""
         init = _initializers.get(initializer)
-        dt = getattr(torch, dtype) if isinstance(dtype, str) else (dtype or _config.dtype())
+        dt = getattr(torch, dtype) if isinstance(dtype, str) else (dtype or self._weight_dtype())
         with torch.no_grad():
             value = init(keras_shape, dtype=dt)
             if not isinstance(value, torch.Tensor):

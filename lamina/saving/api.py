@@ -362,7 +362,7 @@ def read_history(filepath) -> dict | None:
 
 
 class SavingMixin:
-    """``save``, ``save_weights``, ``load_weights`` and ``to_json`` for Model."""
+    """``save``, ``save_weights``, ``load_weights``, ``export`` and ``to_json`` for Model."""
 
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
         """Save the whole model to ``filepath`` (``.lamina``); see :func:`lamina.models.save_model`."""
@@ -399,6 +399,12 @@ class SavingMixin:
         check_exists(path, "load_weights")
         fn = _handler(path, "load_weights")
         fn(self, path, skip_mismatch)
+
+    def export(self, filepath, format="onnx", verbose=None, input_signature=None, **kwargs):
+        """Export for inference: 'onnx' (default), 'torchscript' or 'torch_export'; the batch axis
+        stays dynamic. See :func:`lamina.saving.export.export_model`."""
+        from .export import export_model
+        export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
 
     def to_json(self, **kwargs) -> str:
         """The model's architecture as JSON (no weights); rebuild with :func:`lamina.models.model_from_json`."""
