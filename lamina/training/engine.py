@@ -69,6 +69,7 @@ class TrainingMixin(StepMixin):
         self.history = None
         self._outputs = None
         self._jit_compile = False
+        self._auto_scale_loss = True
         self._compile_args = None
 
     # ------------------------------------------------------------------ compile
@@ -516,7 +517,7 @@ def _concat_outputs(chunks: list):
 
     def cat(parts):
         t = torch.cat(parts) if len(parts) > 1 else parts[0]
-        return t.cpu().numpy()
+        return (t.float() if t.dtype == torch.bfloat16 else t).cpu().numpy()   # numpy has no bfloat16
     if isinstance(first, torch.Tensor):
         return cat(chunks)
     if isinstance(first, dict):

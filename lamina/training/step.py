@@ -260,7 +260,8 @@ class StepMixin:
         params = self._trainable_params()
         optimizer = self.optimizer
         optimizer.zero_grad(set_to_none=True)
-        loss.backward(inputs=params)
+        scaled = optimizer.scale_loss(loss) if self._auto_scale_loss and hasattr(optimizer, "scale_loss") else loss
+        scaled.backward(inputs=params)
         optimizer.step()
         if run.constrained:
             with torch.no_grad():
