@@ -258,6 +258,7 @@ def test_eight_threads_predict_and_evaluate_one_model_exactly_as_sequential_call
     want_batch = [model.predict_on_batch(a) for a, _ in slices]
     results: dict = {}
     barrier = threading.Barrier(8)
+    threads_before = torch.get_num_threads()
     torch.set_num_threads(1)   # the threads, not torch's pool, give the parallelism here
     try:
         def work(i):
@@ -273,7 +274,7 @@ def test_eight_threads_predict_and_evaluate_one_model_exactly_as_sequential_call
         for t in threads:
             t.join()
     finally:
-        torch.set_num_threads(2)
+        torch.set_num_threads(threads_before)
     for i in range(8):
         assert len(results[("eval", i)]) == 10
         for p in results[("pred", i)]:
