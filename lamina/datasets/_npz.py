@@ -34,6 +34,7 @@ __all__ = ["load_npz", "UnsafeFileError"]
 
 MAX_MEMBER_BYTES = 1 << 30
 _ARRAY_MODULES = ("numpy.core.multiarray", "numpy._core.multiarray")
+_NUMERIC_MODULES = ("numpy.core.numeric", "numpy._core.numeric")
 _TYPESTR = re.compile(r"^([biufcO?])(\d*)$")
 
 
@@ -95,6 +96,10 @@ class _Global:
             return _DTypeStub(*args)
         if self.kind == "reconstruct" and args and isinstance(args[0], _Global) and args[0].kind == "ndarray":
             return _ArrayStub()
+        if self.kind == "frombuffer" and len(args) == 4:  # protocol 5: (buffer, dtype, shape, order)
+            return _numeric(args[1], args[2], args[3] == "F", args[0])
+        if self.kind == "encode" and len(args) == 2 and args[1] == "latin1" and isinstance(args[0], str):
+            return args[0].encode("latin1")  # how protocol 2 spells bytes
         raise UnsafeFileError(f"the file calls numpy's {self.kind} in a way an array file never does")
 
     def __setstate__(self, state):
@@ -111,6 +116,10 @@ class _StubUnpickler(pickle.Unpickler):
             return _Global("dtype")
         if module in _ARRAY_MODULES and name == "_reconstruct":
             return _Global("reconstruct")
+        if module in _NUMERIC_MODULES and name == "_frombuffer":
+            return _Global("frombuffer")
+        if (module, name) == ("_codecs", "encode"):
+            return _Global("encode")
         raise UnsafeFileError(f"the file asks for {module}.{name}, which a NumPy array file never needs; "
                               f"lamina refuses to read it (the file may have been tampered with)")
 
@@ -127,6 +136,20 @@ class _Budget:
         if self.left < 0:
             raise UnsafeFileError("the object array refers to more items than its bytes can hold (repeated "
                                   "references); refusing it")
+
+
+def _numeric(dtype_stub, shape, fortran, data) -> np.ndarray:
+    """A numeric array from its raw bytes, after checking dtype, shape and length agree."""
+    if not isinstance(dtype_stub, _DTypeStub) or not isinstance(shape, tuple) or not all(
+            isinstance(s, int) and s >= 0 for s in shape):
+        raise UnsafeFileError("the pickled array has an invalid shape or dtype")
+    dtype = dtype_stub.build()
+    if isinstance(data, str):  # a Python 2 pickle read with a text encoding
+        data = data.encode("latin1")
+    count = int(np.prod(shape, dtype=np.int64))
+    if dtype.hasobject or not isinstance(data, (bytes, bytearray)) or len(data) != count * dtype.itemsize:
+        raise UnsafeFileError("the pickled numeric array's data does not match its shape and dtype")
+    return np.frombuffer(bytes(data), dtype=dtype).reshape(shape, order="F" if fortran else "C").copy()
 
 
 def _build(stub, budget: _Budget):
@@ -148,7 +171,8 @@ def _build(stub, budget: _Budget):
         items = np.empty(count, dtype=object)
         for i, item in enumerate(data):
             if isinstance(item, _ArrayStub):
-                item = _build(item, budget)
+                item = _build(item, budget)  # spends its own items
+            elif isinstance(item, np.ndarray):  # built by the protocol 5 path, numeric only
                 budget.spend(item.size)
             elif isinstance(item, (list, tuple, str, bytes)):
                 budget.spend(len(item))
@@ -156,12 +180,8 @@ def _build(stub, budget: _Budget):
                 raise UnsafeFileError(f"the object array holds a {type(item).__name__}")
             items[i] = item
         return items.reshape(shape, order=order)
-    if isinstance(data, str):  # a Python 2 pickle read with a text encoding
-        data = data.encode("latin1")
-    if not isinstance(data, (bytes, bytearray)) or len(data) != count * dtype.itemsize:
-        raise UnsafeFileError("the pickled numeric array's data does not match its shape and dtype")
     budget.spend(count)
-    return np.frombuffer(data, dtype=dtype).reshape(shape, order=order).copy()
+    return _numeric(dtype_stub, shape, fortran, data)
 
 
 def _read_npy(raw: bytes, source: str):
@@ -183,7 +203,10 @@ def _read_npy(raw: bytes, source: str):
         raise
     except Exception as err:  # the parser's own errors on a damaged stream
         raise ValueError(f"{source}: the object array cannot be read ({type(err).__name__}: {err})") from None
-    array = _build(stub, _Budget(len(payload)))
+    try:
+        array = _build(stub, _Budget(len(payload)))
+    except RecursionError:
+        raise UnsafeFileError(f"{source}: the arrays are nested too deeply") from None
     if array.shape != tuple(shape):
         raise UnsafeFileError(f"{source}: the array's shape {array.shape} differs from its header's {shape}")
     return array
