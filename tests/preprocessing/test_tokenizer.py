@@ -18,7 +18,8 @@ WORDS = ["the", "cat", "Sat", "on", "mat", "dog", "A", "bird", "flew", "over", "
 
 @pytest.fixture(scope="module")
 def kt():
-    return pytest.importorskip("keras.src.legacy.preprocessing.text", reason="keras (the parity extra) is not installed")
+    return pytest.importorskip("keras.src.legacy.preprocessing.text",
+                               reason="keras (the parity extra) is not installed")
 
 
 def random_texts(rng, n):
