@@ -5,7 +5,7 @@ once, sha256-checked) and ``mnist_sample`` (10,000 MNIST digits bundled with lam
 """
 import importlib
 
-from ...compat._state import LegacyNameError
+from ...compat import LegacyNameError
 
 _AVAILABLE = ("mnist", "mnist_sample", "fashion_mnist", "cifar10", "cifar100", "imdb", "reuters")
 _CLASSIC = ("imdb", "reuters")  # modules of this package (they accept Keras 1's nb_words)
