@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["RemoteFile", "DatasetDownloadError", "ChecksumError", "lamina_home", "dataset_dir", "fetch",
-           "sha256_file", "is_cached", "download_url", "offline_mode"]
+           "sha256_file", "is_cached"]
 
 _TIMEOUT_S = 60
 _CHUNK = 1 << 20
@@ -159,19 +159,3 @@ def copy_into_cache(dataset: str, remote: RemoteFile, source) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, path)
     return path
-
-
-def offline_mode() -> bool:
-    """True when the LAMINA_OFFLINE environment variable forbids downloads."""
-    return _offline()
-
-
-def download_url(url: str, path, progress=None) -> str:
-    """Download ``url`` to ``path`` (written through ``path + '.part'``, moved into place when complete).
-
-    No checksum is imposed: the caller checks the returned sha256 (or another hash of the file).
-    Network failures raise ``urllib.error.URLError``/``OSError`` as they come.
-    """
-    path = Path(path)
-    _download(url, path, None, progress)
-    return sha256_file(path)
