@@ -16,7 +16,6 @@ from __future__ import annotations
 import collections
 import hashlib
 import json
-import warnings
 
 import numpy as np
 
@@ -130,9 +129,9 @@ class Tokenizer:
 
     def __init__(self, num_words=None, filters=FILTERS, lower=True, split=" ", char_level=False, oov_token=None,
                  analyzer=None, **kwargs):
-        if "nb_words" in kwargs:
-            warnings.warn("Tokenizer(nb_words=...) is Keras 1; it is num_words=... now.", DeprecationWarning,
-                          stacklevel=2)
+        if "nb_words" in kwargs:  # Keras 3's Tokenizer still takes Keras 1's name, with a warning
+            from ..compat import warn_legacy  # the one warn-once, which honours lamina.compat.quiet()
+            warn_legacy("Tokenizer.nb_words", "Tokenizer(nb_words=...) is Keras 1; it is num_words=... now.")
             num_words = kwargs.pop("nb_words")
         document_count = kwargs.pop("document_count", 0)
         if kwargs:

@@ -185,7 +185,9 @@ def test_keras_namespace_accepts_nb_words(server, monkeypatch):
     root, url = server
     imdb_file(root / "imdb.npz")
     serve(monkeypatch, imdb, root, url)
-    with pytest.warns(DeprecationWarning, match=r"nb_words"):
+    from lamina.compat import _state as compat_state
+    monkeypatch.setattr(compat_state, "_WARNED", set())
+    with pytest.warns(DeprecationWarning, match=r"imdb\.load_data\(nb_words=\.\.\.\) is Keras 1"):
         old = kd.imdb.load_data(nb_words=20)
     same(old, imdb.load_data(num_words=20))
     with pytest.raises(TypeError, match=r"unexpected keyword arguments \['nb_word'\]"):

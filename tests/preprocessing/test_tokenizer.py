@@ -125,7 +125,7 @@ def test_md5_hashing_is_stable_across_processes_and_python_hash_is_not():
     assert outs[0][1] != outs[1][1]  # hash(): another process, other indices
 
 
-def test_errors_name_the_fix():
+def test_errors_name_the_fix(monkeypatch):
     with pytest.raises(ValueError, match=r"mode to be one of 'binary', 'count', 'tfidf', 'freq'\. Received: "
                                          r"mode='cuont'; did you mean 'count'\?"):
         Tokenizer(num_words=5).sequences_to_matrix([[1]], mode="cuont")
@@ -141,5 +141,7 @@ def test_errors_name_the_fix():
         hashing_trick("a b", 1)
     with pytest.raises(ValueError, match=r"tokenizer_from_json expects the JSON string"):
         tokenizer_from_json('{"config": {}}')
-    with pytest.warns(DeprecationWarning, match=r"nb_words"):
+    from lamina.compat import _state as compat_state
+    monkeypatch.setattr(compat_state, "_WARNED", set())
+    with pytest.warns(DeprecationWarning, match=r"Tokenizer\(nb_words=\.\.\.\) is Keras 1; it is num_words"):
         assert Tokenizer(nb_words=7).num_words == 7

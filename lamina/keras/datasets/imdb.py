@@ -1,6 +1,5 @@
 """``keras.datasets.imdb``: lamina.datasets.imdb, also accepting Keras 1's ``nb_words``."""
-import warnings
-
+from ...compat import warn_legacy
 from ...datasets import imdb as _imdb
 from ...datasets.imdb import get_word_index
 
@@ -21,8 +20,8 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
 
 def _nb_words(kwargs, num_words, name):
     if "nb_words" in kwargs:
-        warnings.warn(f"{name}.load_data(nb_words=...) is Keras 1; it is num_words=... now.", DeprecationWarning,
-                      stacklevel=3)
+        warn_legacy(f"{name}.load_data.nb_words", f"{name}.load_data(nb_words=...) is Keras 1; it is "
+                                                   f"num_words=... now.")
         num_words = kwargs.pop("nb_words")
     if kwargs:
         raise TypeError(f"{name}.load_data got unexpected keyword arguments {sorted(kwargs)}. Valid: path, "
