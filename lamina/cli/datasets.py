@@ -14,6 +14,7 @@ from ._errors import CLIError
 
 __all__ = ["add_parser", "run", "DATASETS", "export_folder"]
 
+_WORDS = "word ids"  # sequences of word indices, not images
 # name -> (module in lamina.datasets, description, images, classes)
 DATASETS = {
     "mnist-sample": ("mnist_sample", "10,000 MNIST digits bundled with lamina (6,000 train / 4,000 test)",
@@ -22,6 +23,8 @@ DATASETS = {
     "fashion-mnist": ("fashion_mnist", "Zalando Fashion-MNIST clothing (60,000 / 10,000)", "28x28 grey", 10),
     "cifar10": ("cifar10", "CIFAR-10 objects (50,000 / 10,000)", "32x32 colour", 10),
     "cifar100": ("cifar100", "CIFAR-100 objects, fine labels (50,000 / 10,000)", "32x32 colour", 100),
+    "imdb": ("imdb", "IMDB movie reviews by sentiment (25,000 / 25,000)", _WORDS, 2),
+    "reuters": ("reuters", "Reuters newswires by topic (8,982 / 2,246)", _WORDS, 46),
 }
 
 
@@ -72,7 +75,7 @@ def _cache_state(name):
 
 def _list(_args) -> int:
     from ..datasets._download import lamina_home
-    print(f"{'name':<14} {'images':<13} {'classes':>7}  {'status':<22} description")
+    print(f"{'name':<14} {'data':<13} {'classes':>7}  {'status':<22} description")
     for name, (_, description, images, classes) in DATASETS.items():
         print(f"{name:<14} {images:<13} {classes:>7}  {_cache_state(name):<22} {description}")
     print(f"\ncache: {lamina_home() / 'datasets'} (set LAMINA_HOME to move it)")
@@ -151,6 +154,9 @@ def export_folder(x, y, class_names, directory, classes=None, limit=None, worker
 def _export(args) -> int:
     import numpy as np
     module = _module(args.name)
+    if DATASETS[args.name][2] == _WORDS:
+        raise CLIError(f"{args.name} holds sequences of word indices, not images, so it cannot be exported as PNG "
+                       f"files. Load it in Python: lamina.datasets.{DATASETS[args.name][0]}.load_data().")
     classes = DATASETS[args.name][3]
     if args.classes is not None:
         bad = [c for c in args.classes if not c.isdigit() or int(c) >= classes]
