@@ -66,28 +66,29 @@ def load_folder(folder: Path, rows, cols, channels, limit: int = 10000):
 
 
 def _history(model_path: Path, model):
-    from ..saving import read_history
-    try:
-        hist = read_history(model_path)
-    except (ValueError, OSError):
-        hist = None
-    if hist:
-        return hist
+    """The record ``lamina train`` wrote beside the model (history, settings, best epoch), else the
+    history stored in the .lamina file, else None."""
     side = model_path.with_name("history.json")
     if side.is_file():
         try:
             record = json.loads(side.read_text())
         except (OSError, ValueError):
-            return None
-        return record.get("history", record) if isinstance(record, dict) else None
-    return None
+            record = None
+        if isinstance(record, dict):
+            return record
+    from ..saving import read_history
+    try:
+        return read_history(model_path) or None
+    except (ValueError, OSError):
+        return None
 
 
-def report(model, out: Path, x=None, y=None, images=None, history=None, class_names=None, title=None) -> Path:
+def report(model, out: Path, x=None, y=None, images=None, history=None, class_names=None, title=None,
+           data_label: str = "test") -> Path:
     from ..inspect import write_report
     try:
         return write_report(out, model, x=x, y=y, images=images, history=history, class_names=class_names,
-                            title=title)
+                            title=title, data_label=data_label)
     except ValueError as err:
         raise CLIError(str(err)) from None
 

@@ -1,6 +1,6 @@
 """``lamina train --base vgg16 --weights FILE --data DIR``: a pretrained network on a folder of photos.
 
-The seeds' recipe: (1) fast feature extraction, the frozen convolutional base run once over the
+The recipe of Deep Learning with Python (chapter 5.3): (1) fast feature extraction, the frozen convolutional base run once over the
 images (``conv_base.predict``) and a small dense classifier trained on its outputs; (2) fine-tuning,
 the classifier put on top of the base, its last block unfrozen and the whole trained end to end on
 augmented images with a small learning rate. BatchNormalization layers stay frozen (inference mode).
@@ -10,6 +10,8 @@ DIR holds one sub-folder per class, or ``train/``, ``validation/`` (and ``test/`
 from __future__ import annotations
 
 import json
+import math
+import sys
 import time
 from pathlib import Path
 
@@ -40,6 +42,24 @@ def _folders(data: Path, validation_split: float):
     return data, None, None, True
 
 
+def check_keras_split(folder: Path, validation_split: float) -> None:
+    """Every class folder keeps training and validation images under flow_from_directory's split
+    (the first ``int(validation_split * n)`` images of a class validate); else say which do not."""
+    from ._data import IMAGE_SUFFIXES
+    short = []
+    for d in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        n = sum(1 for f in d.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+        k = int(validation_split * n)
+        if k == 0 or k == n:
+            short.append(f"{d.name} ({n} image{'s' if n != 1 else ''})")
+    if short:
+        need = max(2, math.ceil(1 / validation_split - 1e-9))
+        raise CLIError(f"--validation-split {validation_split:g} leaves no training or no validation image in "
+                       f"class folder(s) {', '.join(short)} of {folder}: each needs at least {need} images for "
+                       f"this split. Add images, raise --validation-split, or give train/ and validation/ "
+                       f"folders.")
+
+
 def _preprocess_for(base: str, weights: str):
     from ..applications import imagenet_utils, weights as app_weights
     mode = {"mobilenet_v2": "tf"}.get(base, "caffe")
@@ -67,7 +87,7 @@ def _head(base: str, feature_shape, units: int, classes: int):
 
 
 def unfreeze_last_block(conv_base, base: str) -> list[str]:
-    """The seeds' loop: layers before the last block frozen, the last block trainable (BatchNorm stays
+    """Deep Learning with Python's loop: layers before the last block frozen, the last block trainable (BatchNorm stays
     frozen). Returns the names of the layers made trainable."""
     from ..layers import BatchNormalization
     conv_base.trainable = True
@@ -91,15 +111,23 @@ def run(args) -> int:
                        f"{did_you_mean(args.base, BASES) or '.'}")
     if not args.data:
         raise CLIError("--base needs --data DIR, a folder of images with one sub-folder per class.")
+    args.image_size = args.image_size or 150  # the course's size
     if args.image_size < 32:
         raise CLIError(f"--image-size must be at least 32 (the networks downsample 32 times); received "
                        f"{args.image_size}.")
     utils.set_random_seed(args.seed)
     weights = args.weights or "imagenet"
-    if weights != "imagenet" and not Path(weights).is_file():
+    if weights.lower() == "none":
+        weights = None
+        print(f"lamina train: warning: --weights none starts {args.base} from random weights: nothing is "
+              f"transferred, and a network this size needs many thousands of images to learn from scratch. "
+              f"For a small folder, --model cnn (without --base) trains faster and better.", file=sys.stderr)
+    elif weights != "imagenet" and not Path(weights).is_file():
         raise CLIError(f"--weights {weights!r} is not a file. Pass a Keras .h5 file, a torchvision .pth state dict, "
                        f"or 'imagenet' (from the cache $LAMINA_HOME/models).")
     train_dir, val_dir, test_dir, split = _folders(Path(args.data), args.validation_split)
+    if split:
+        check_keras_split(train_dir, args.validation_split)
     mode, preprocess = _preprocess_for(args.base, weights)
     size = (args.image_size, args.image_size)
     held_out = args.validation_split if split else 0.0
