@@ -136,29 +136,30 @@ def _load_data(args):
 
 
 class _DivergenceHint:
-    """After epoch 1: a NaN loss or accuracy at chance with the default learning rate gets a hint."""
+    """After epoch 1: a NaN loss, or training accuracy at chance with a small batch and the default learning
+    rate, prints a hint (the step is too large for that batch size)."""
 
-    def __init__(self, classes: int, args, lr_default: bool):
-        self.classes, self.args, self.lr_default, self.said = classes, args, lr_default, False
+    def __init__(self, classes: int, args, lr_default: bool, lr):
+        self.classes, self.args, self.lr_default, self.lr = classes, args, lr_default, lr
 
     def callback(self):
         from ..callbacks import LambdaCallback
         return LambdaCallback(on_epoch_end=self.check)
 
     def check(self, epoch, logs=None):
-        if epoch != 0 or self.said or not logs:
+        if epoch != 0 or not logs:
             return
-        loss = logs.get("loss", 0.0)
-        acc = logs.get("val_accuracy", logs.get("accuracy"))
-        chance = acc is not None and acc <= 1.5 / self.classes
+        loss, acc = logs.get("loss", 0.0), logs.get("accuracy")
+        chance = (acc is not None and acc <= 1.5 / self.classes and self.args.batch_size < 16
+                  and self.lr_default)
         if math.isfinite(loss) and not chance:
             return
-        self.said = True
-        what = "the loss is NaN" if not math.isfinite(loss) else f"accuracy {acc:.3f} is at chance (1/{self.classes})"
-        fix = ("with --batch-size " f"{self.args.batch_size} and the default learning rate, " if self.lr_default
-               else "")
-        print(f"lamina train: hint: after epoch 1 {what}: training is diverging {fix}try a smaller --lr "
-              f"(e.g. --lr 0.005) or a larger --batch-size (e.g. 50).", file=sys.stderr)
+        what = "the loss is NaN" if not math.isfinite(loss) else \
+            f"training accuracy {acc:.3f} is at chance (1/{self.classes})"
+        setting = f"--batch-size {self.args.batch_size} with " + \
+            (f"the default learning rate {self.lr:g}" if self.lr_default else f"--lr {self.lr:g}")
+        print(f"lamina train: hint: after epoch 1 {what}: training diverges with {setting}. Try a smaller --lr "
+              f"(e.g. {self.lr / 10:g}) or a larger --batch-size (e.g. 50).", file=sys.stderr)
 
 
 def _versions() -> dict:
@@ -216,7 +217,7 @@ def run(args) -> int:
     monitor = "val_loss" if validation else "loss"
     stop = callbacks.EarlyStopping(monitor=monitor, min_delta=1e-4, patience=args.patience,
                                    restore_best_weights=True, verbose=1)
-    hint = _DivergenceHint(num_classes, args, args.lr is None)
+    hint = _DivergenceHint(num_classes, args, args.lr is None, float(opt.learning_rate))
     fit_args = dict(epochs=args.epochs, validation_data=validation, callbacks=[stop, hint.callback()],
                     verbose=args.verbose)
     start = time.perf_counter()

@@ -18,7 +18,7 @@ from pathlib import Path
 from ._errors import CLIError
 
 BASES = ("vgg16", "vgg19", "resnet50", "mobilenet_v2")
-# The first layer of the block that fine-tuning unfreezes (by name prefix), as the seeds unfreeze block5.
+# The first layer of the block that fine-tuning unfreezes (by name prefix), as Deep Learning with Python unfreezes block5.
 _FINE_TUNE_FROM = {"vgg16": "block5_", "vgg19": "block5_", "resnet50": "conv5_", "mobilenet_v2": "block_16_"}
 _AUGMENT = dict(rotation_range=40, width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2, zoom_range=0.2,
                 horizontal_flip=True, fill_mode="nearest")
@@ -103,7 +103,7 @@ def unfreeze_last_block(conv_base, base: str) -> list[str]:
 def run(args) -> int:
     from .. import Sequential, callbacks, optimizers, utils
     from ..preprocessing.image import ImageDataGenerator
-    from .train import _output_dir, save_curves
+    from .train import _output_dir, _versions, optimizer_settings, save_curves
 
     if args.base not in BASES:
         from .._errors import did_you_mean
@@ -191,7 +191,15 @@ def run(args) -> int:
               "feature_extraction": {"epochs_run": len(h1.epoch), "val_accuracy": feature_acc},
               "fine_tuning": {"epochs_run": len(h2.epoch), "unfrozen_layers": unfrozen},
               "train_seconds": round(train_seconds, 2), f"{where}_loss": test_loss, f"{where}_accuracy": test_acc,
-              "history": history}
+              "history": history,
+              "settings": {"model": f"{args.base} + dense classifier", "weights": weights or "none (random)",
+                           "optimizer": optimizer_settings(model.optimizer), "learning_rate": lr,
+                           "fine_tuning_learning_rate": lr / 2, "batch_size": args.batch_size,
+                           "epochs_run": len(h1.epoch) + len(h2.epoch), "seed": args.seed,
+                           "augment": "strong (fine-tuning)", "image_size": args.image_size,
+                           "data": {"source": str(args.data), "classes": list(train_plain.class_indices),
+                                    "train_images": train_plain.samples, "validation_images": val_it.samples},
+                           "versions": _versions(), "wall_seconds": round(time.perf_counter() - start, 2)}}
     (out / "history.json").write_text(json.dumps(record, indent=2))
     save_curves(history, out / "curves.png")
     print(f"{where} accuracy: {test_acc:.4f} ({where} loss {test_loss:.4f}, {test_it.samples} images)")

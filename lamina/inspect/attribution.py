@@ -49,7 +49,7 @@ def grad_cam(model, image, class_index=None, layer=None, use_logits: bool = True
 
     The gradient of the class score with respect to the layer's feature maps, averaged over rows
     and columns, weighs each channel; the ReLU of the weighted sum of channels is the heatmap
-    (Selvaraju et al. 2017; the "class activation map" of the 2017 course code).
+    (Selvaraju et al. 2017; the "class activation map" of the CS4487 lecture code).
 
     A map can be all zero: when every channel's weight times its activation sums to a negative
     value, no pixel is positive evidence for the class at that layer (it happens for a confident
@@ -66,7 +66,7 @@ def grad_cam(model, image, class_index=None, layer=None, use_logits: bool = True
         layer: layer, name or index with a spatial (4-D) output (default: the last convolutional
             layer).
         use_logits: differentiate the score before the output's softmax/sigmoid (Grad-CAM paper and
-            today's Keras example); False uses the output probabilities, as the 2017 course code.
+            today's Keras example); False uses the output probabilities, as the CS4487 lecture code (2017).
         alpha: heatmap weight in the overlay (default 0.4).
         plot: also return a Figure (image, heatmap, overlay).
         fallback: when the map is all zero, try the probability score, then earlier convolutional

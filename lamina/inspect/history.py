@@ -9,7 +9,7 @@ __all__ = ["smooth_curve", "history_dict", "plot_history"]
 
 
 def smooth_curve(points, factor: float = 0.8) -> np.ndarray:
-    """Exponential running average, as the seeds smooth noisy curves.
+    """Exponential running average, as Deep Learning with Python smooths noisy curves.
 
     ``s[0] = p[0]`` and ``s[i] = factor * s[i - 1] + (1 - factor) * p[i]``.
 
@@ -60,7 +60,7 @@ def plot_history(history, metrics=("loss", "accuracy"), smooth=None, best_epoch:
         metrics: metric names to draw (default ('loss', 'accuracy')); 'acc' and 'accuracy' are
             interchangeable. Names the history lacks are skipped; if none is present a ValueError
             lists those it has.
-        smooth: None (raw curves) or a factor in [0, 1) for :func:`smooth_curve` (the course uses 0.8).
+        smooth: None (raw curves) or a factor in [0, 1) for :func:`smooth_curve` (Deep Learning with Python uses 0.8).
         best_epoch: None, or the epoch (1-based) whose weights the model has, e.g. the one
             EarlyStopping(restore_best_weights=True) restored (``stop.best_epoch + 1``): marked by a
             dashed line labelled "restored: epoch N" in every panel.

@@ -44,7 +44,7 @@ def _pick(model_or_layer, kind, what, layer=None):
 
 def dense_weights_as_images(model_or_layer, image_shape=(28, 28), layer=None, plot=False, ncols=None,
                             max_images: int | None = None):
-    """Each unit's input weights of a Dense layer, reshaped to an image (the course's filter_list).
+    """Each unit's input weights of a Dense layer, reshaped to an image (the CS4487 lecture code's filter_list).
 
     Column ``i`` of the Keras kernel ``(inputs, units)`` becomes image ``i``, so a unit's picture is
     the input pattern it responds to most.
@@ -103,7 +103,7 @@ def output_unit_weights(layer, unit: int, k: int = 5, threshold: float | None = 
                         image_shape=(28, 28), plot=False):
     """The input weights of one unit of a Dense layer, with the strongest positive and negative marked.
 
-    As in the seeds: for a hidden layer of ReLU units (outputs >= 0), a positive weight says class
+    As in the CS4487 lecture notes: for a hidden layer of ReLU units (outputs >= 0), a positive weight says class
     ``unit`` should have that hidden pattern (green), a negative one that it should not (red).
 
     Args:
@@ -112,7 +112,7 @@ def output_unit_weights(layer, unit: int, k: int = 5, threshold: float | None = 
         k: how many strongest positive and negative inputs to mark when ``threshold`` is None
             (default 5).
         threshold: mark inputs with weight > threshold (green) and < -threshold (red) instead, as the
-            seeds do with 0.75.
+            lecture notes do with 0.75.
         model: the model holding the layer; when the layer before it is a Dense layer whose inputs
             reshape to ``image_shape``, the figure also shows those hidden units as images with the
             marked ones framed green/red.
