@@ -12,7 +12,7 @@ import numpy as np
 from ._errors import CLIError
 
 __all__ = ["DATASETS", "Data", "load", "load_folder", "read_image", "list_images", "background", "resolve",
-           "AUGMENT"]
+           "AUGMENT", "one_per_class"]
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 # The course's ImageDataGenerator settings: CS4487's digits (light) and Deep Learning with Python's photos (strong).
@@ -223,6 +223,13 @@ def resolve(spec: str) -> str:
     from .._errors import did_you_mean
     raise CLIError(f"{spec!r} is neither a folder nor a dataset name. Give a folder of images "
                    f"(DIR/<class>/*.png) or one of {', '.join(DATASETS)}{did_you_mean(spec, DATASETS) or '.'}")
+
+
+def one_per_class(y, k: int = 3) -> list:
+    """Indices of the first image of each of the first ``k`` classes present in ``y`` (a folder's images come
+    sorted by class, so its first images would all show one class)."""
+    y = np.asarray(y)
+    return [int(np.flatnonzero(y == c)[0]) for c in np.unique(y)[:k]]
 
 
 def background(x: np.ndarray) -> float:

@@ -131,6 +131,9 @@ def run(args) -> int:
             _, (x, y) = _data.load(args.data)
             names = _data.class_names_of(args.data, int(y.max()) + 1)
     images = [read_image(p, rows, cols, ch) for p in args.image] if args.image else None
+    if images is None and x is not None and y is not None and Path(args.data).is_dir():
+        from ._data import one_per_class
+        images = list(x[one_per_class(y)])     # a folder's images come sorted by class
     if images is None and x is None:
         raise CLIError("nothing to look at: pass --data mnist-sample (the default), --data DIR or --image FILE.")
     out = Path(args.out) if args.out else model_path.with_name(model_path.stem + "-report.html")

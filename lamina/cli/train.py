@@ -276,20 +276,22 @@ def accuracy_text(correct: int, n: int) -> str:
 
 
 def _score(model, x, y):
-    """(loss, accuracy, correct) from one prediction pass, so terminal and report agree exactly."""
-    import numpy as np
+    """(loss, accuracy, correct): the loss as ``lamina evaluate`` computes it, the accuracy counted from the
+    predicted classes, as the report counts it, so terminal, evaluate and report agree."""
     probs = model.predict(x, batch_size=256, verbose=0)
-    p = np.clip(probs[np.arange(len(y)), y], 1e-7, 1.0)
     correct = int((probs.argmax(axis=1) == y).sum())
-    return float(-np.log(p).mean()), correct / len(y), correct
+    loss = model.evaluate(x, y, batch_size=256, verbose=0, return_dict=True)["loss"]
+    return float(loss), correct / len(y), correct
 
 
 def _write_report(model, out: Path, x_eval, y_eval, record: dict, class_names, args, where) -> None:
     """The ``lamina inspect`` report beside the saved model; a failure here does not fail training."""
     try:
         from .inspect import report
-        path = report(model, out / "report.html", x=x_eval, y=y_eval, history=record, class_names=class_names,
-                      title=f"lamina report: {args.model} on {record['dataset']}", data_label=where)
+        images = x_eval[_data.one_per_class(y_eval)] if x_eval is not None and args.data else None
+        path = report(model, out / "report.html", x=x_eval, y=y_eval, images=images, history=record,
+                      class_names=class_names, title=f"lamina report: {args.model} on {record['dataset']}",
+                      data_label=where)
     except Exception as err:  # noqa: BLE001 - the model is saved; the report is a bonus
         print(f"lamina train: warning: could not write the report: {err}", file=sys.stderr)
         return

@@ -91,10 +91,12 @@ def grad_cam(model, image, class_index=None, layer=None, use_logits: bool = True
     kind = note = None
     if fallback and not cam.max() > 0:
         first = target.name
-        if use_logits and logit_layer(model) is not None:
-            cam, _, score, _, _ = _cam(model, x, c, target, False, what)
-            kind, note = "probability", (f"no positive evidence in the logit's gradient at '{first}'; drawn "
-                                         f"from the probability score's gradient")
+        if use_logits:
+            prob = _cam(model, x, c, target, False, what)
+            if prob[0].max() > 0:
+                cam, score = prob[0], prob[2]
+                kind, note = "probability", (f"no positive evidence in the logit's gradient at '{first}'; drawn "
+                                             f"from the probability score's gradient")
         earlier = [l for l in convs if l is not target][::-1] if layer is None else []
         for candidate in earlier:
             if cam.max() > 0:

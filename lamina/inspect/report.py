@@ -28,7 +28,7 @@ h2{font-size:17px;margin:4px 0 10px}h3{font-size:14px;margin:14px 0 6px;color:#3
 table{border-collapse:collapse;font-size:13px;margin:6px 0}
 th,td{border-bottom:1px solid #e6e8ee;padding:4px 10px;text-align:right}
 th:first-child,td:first-child{text-align:left}th{background:#f0f2f6}
-table.settings td:last-child{text-align:left}
+table.settings td:last-child,table.settings th:last-child{text-align:left}
 img{max-width:100%;height:auto;display:block;margin:6px 0}
 .note{color:#6b7386;font-size:13px}.figs{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
 pre{font-size:12px;background:#f6f7f9;padding:8px;overflow-x:auto}
@@ -124,7 +124,8 @@ def _settings_section(settings: dict) -> str:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             text = str(value)
         else:
-            text = f"{value:,}" if isinstance(value, int) else f"{value:g}"
+            counts = isinstance(value, int) and ("images" in key or "parameters" in key)
+            text = f"{value:,}" if counts else f"{value:g}" if isinstance(value, float) else str(value)
         rows.append((key.replace("_", " "), text))
     for key, value in settings.items():
         add(key, value)
