@@ -243,7 +243,7 @@ def test_did_you_mean_for_subcommands_and_optimizers(capsys):
 
 
 def test_every_subcommand_help_has_examples(capsys):
-    for command in ("train", "evaluate", "predict", "inspect", "compat"):
+    for command in ("train", "evaluate", "predict", "inspect", "compat", "datasets"):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         text = capsys.readouterr().out
