@@ -241,7 +241,9 @@ def run_notebook(path, argv=None, output=None):
     import warnings
     warnings.filterwarnings("ignore", message=".*non-interactive.*cannot be shown", category=UserWarning)
     from . import install
+    from ._seeding import seed_lamina_with_numpy
     install()
+    seed_lamina_with_numpy()
     path = os.fspath(path)
     cells = code_cells(path)
     nbformat = nb = None

@@ -51,10 +51,12 @@ def run_script(path, argv=None, figures=None):
             end, is saved there as figure_1.png, figure_2.png, ... (default None: figures are closed).
     """
     from . import install
+    from ._seeding import seed_lamina_with_numpy
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No such script: '{path}'.")
     install()
+    seed_lamina_with_numpy()
     saved: list = []
     if figures is not None:
         use_figure_backend()
