@@ -50,6 +50,11 @@ def run_script(path, argv=None, figures=None):
         figures: a folder: each figure the script shows (``plt.show()``), and any left open at its
             end, is saved there as figure_1.png, figure_2.png, ... (default None: figures are closed).
     """
+    return _run_script(path, argv, figures, [])
+
+
+def _run_script(path, argv, figures, saved: list):
+    """:func:`run_script`, appending the path of each saved figure to ``saved``."""
     from . import install
     from ._seeding import seed_lamina_with_numpy
     path = os.fspath(path)
@@ -57,7 +62,6 @@ def run_script(path, argv=None, figures=None):
         raise FileNotFoundError(f"No such script: '{path}'.")
     install()
     seed_lamina_with_numpy()
-    saved: list = []
     if figures is not None:
         use_figure_backend()
         from ._figures import collect_with
@@ -67,13 +71,9 @@ def run_script(path, argv=None, figures=None):
     try:
         return runpy.run_path(path, run_name="__main__")
     finally:
-        if figures is not None:
-            if "matplotlib.pyplot" in sys.modules:
-                from ._figures import flush
-                flush()
-            if saved:
-                print(f"lamina compat: saved {len(saved)} figure{'s' if len(saved) != 1 else ''} in "
-                      f"{os.fspath(figures)}/", file=sys.stderr)
+        if figures is not None and "matplotlib.pyplot" in sys.modules:
+            from ._figures import flush
+            flush()
 
 
 def main(argv=None, prog: str = "python -m lamina.compat") -> int:
@@ -103,5 +103,11 @@ def main(argv=None, prog: str = "python -m lamina.compat") -> int:
                       f"{err.written}", file=sys.stderr)
             return 1
         return 0
-    run_script(args.path, args.args, figures=args.output or stem + "_figures")
+    figures, saved = args.output or stem + "_figures", []
+    try:
+        _run_script(args.path, args.args, figures, saved)
+    finally:
+        if saved:
+            print(f"lamina compat: saved {len(saved)} figure{'s' if len(saved) != 1 else ''} in {figures}/",
+                  file=sys.stderr)
     return 0

@@ -1,12 +1,15 @@
 """`python -m lamina.compat` and `lamina compat`: unchanged scripts and notebooks whose imports say `keras`."""
 import base64
 import json
+import os
+import subprocess
+import sys
 import textwrap
 
 import numpy as np
 import pytest
 
-from compat_helpers import run_compat, write_notebook
+from compat_helpers import ROOT, run_compat, write_notebook
 
 
 def _script(tmp_path, code, name="script.py"):
@@ -180,3 +183,19 @@ def test_output_names_the_executed_notebook_and_a_script_keeps_its_figures(tmp_p
     assert proc.stdout.strip() == "done" and f"saved 2 figures in {tmp_path / 'plots_figures'}/" in proc.stderr
     for i in (1, 2):
         assert (tmp_path / "plots_figures" / f"figure_{i}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_run_script_saves_figures_without_printing(tmp_path):
+    """The library call is silent (only the command says where the figures went)."""
+    script = _script(tmp_path, """
+        import matplotlib.pyplot as plt
+        plt.plot([1, 2]); plt.show()
+    """, name="one_plot.py")
+    code = (f"import lamina.compat; lamina.compat.run_script({str(script)!r}, "
+            f"figures={str(tmp_path / 'figs')!r})")
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=ROOT, OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "" and "saved" not in proc.stderr
+    assert (tmp_path / "figs" / "figure_1.png").read_bytes()[:4] == b"\x89PNG"
