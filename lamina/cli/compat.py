@@ -15,13 +15,23 @@ def add_parser(sub) -> None:
                        description="Run a Python script or a Jupyter notebook written for Keras 1/2: 'import "
                                    "keras', 'keras.backend as K', 'keras.utils.np_utils' are served by lamina, "
                                    "legacy forms (nb_epoch, fit_generator, Convolution2D(32, 3, 3), lr=) work "
-                                   "with one deprecation warning each. Same as: python -m lamina.compat PATH.")
+                                   "with one deprecation warning each. A notebook's outputs, errors and figures "
+                                   "are written to an executed copy (NAME.executed.ipynb); a script's plt.show() "
+                                   "figures are saved to NAME_figures/. Same as: python -m lamina.compat PATH.",
+                       epilog="examples:\n  lamina compat mnist_course.ipynb            writes mnist_course.executed.ipynb\n"
+                              "  lamina compat train_2017.py data.npz 10      figures in train_2017_figures/\n"
+                              "  lamina compat -o results/run.ipynb course.ipynb   options go before the file",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     c.add_argument("path", help="a .py script or a .ipynb notebook")
     c.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
     c.add_argument("-q", "--quiet", action="store_true", help="no deprecation warnings for legacy forms")
+    c.add_argument("-o", "--output", default=None, metavar="PATH",
+                   help="notebook: the executed notebook to write (default: NAME.executed.ipynb beside it); "
+                        "script: the folder for its figures (default: NAME_figures/ beside it)")
 
 
 def run(args) -> int:
     from ..compat import main
-    argv = (["--quiet"] if args.quiet else []) + [args.path, *args.args]
+    argv = (["--quiet"] if args.quiet else []) + (["--output", args.output] if args.output else []) + \
+        [args.path, *args.args]
     return main(argv, prog="lamina compat")

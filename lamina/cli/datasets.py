@@ -7,6 +7,7 @@ Only argparse is imported until a command runs, so ``lamina --help`` stays fast.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -32,7 +33,11 @@ def add_parser(sub) -> None:
     d = sub.add_parser("datasets", help="list, download and export datasets (as folders of PNG files)",
                        description="Datasets lamina can load: list them, download one into the cache "
                                    "($LAMINA_HOME, default ~/.lamina), or export one as a folder per class of "
-                                   "PNG files for flow_from_directory.")
+                                   "PNG files for flow_from_directory.",
+                       epilog="examples:\n  lamina datasets list\n  lamina datasets download fashion-mnist\n"
+                              "  lamina datasets export mnist-sample --format folder digits/   then: lamina train "
+                              "--data digits/",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     actions = d.add_subparsers(dest="datasets_command", metavar="ACTION")
     actions.add_parser("list", help="the datasets, their size and whether they are cached")
     dl = actions.add_parser("download", help="download a dataset into the cache (checked by sha256)")
