@@ -9,6 +9,8 @@ def load(path: str):
     from pathlib import Path
 
     from ..models import load_model
+    if Path(path).is_dir():
+        raise CLIError(f"{path} is a directory; pass the model file inside it (e.g. {Path(path) / 'model.lamina'}).")
     if not Path(path).is_file():
         raise CLIError(f"model file {path} does not exist.")
     try:

@@ -17,7 +17,9 @@ def _read(path: str, rows: int, cols: int, channels: int, invert: bool) -> np.nd
             arr = np.asarray(img, dtype=np.float32) / 255.0
     except FileNotFoundError:
         raise CLIError(f"image {path} does not exist.") from None
-    except (UnidentifiedImageError, OSError) as err:
+    except Image.DecompressionBombError as err:
+        raise CLIError(f"cannot read image {path}: it is a decompression bomb ({err}).") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise CLIError(f"cannot read image {path}: {err}. Expected a PNG or JPEG file.") from None
     if invert:
         arr = 1.0 - arr
