@@ -83,6 +83,18 @@ def _history(model_path: Path, model):
     return None
 
 
+def _check_writable(out: Path) -> None:
+    """Refuse an --out that cannot be written before any work is done."""
+    import os
+    parent = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise CLIError(f"--out {out} is a folder; pass the HTML file to write, e.g. {out / 'report.html'}.")
+    if not parent.is_dir():
+        raise CLIError(f"--out {out}: the folder {parent} does not exist. Create it or choose another place.")
+    if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise CLIError(f"--out {out}: no permission to write there. Choose a place you can write.")
+
+
 def report(model, out: Path, x=None, y=None, images=None, history=None, class_names=None, title=None) -> Path:
     from ..inspect import write_report
     try:
@@ -115,6 +127,7 @@ def run(args) -> int:
     if images is None and x is None:
         raise CLIError("nothing to look at: pass --data mnist-sample (the default), --data DIR or --image FILE.")
     out = Path(args.out) if args.out else model_path.with_name(model_path.stem + "-report.html")
+    _check_writable(out)
     history = _history(model_path, model)
     path = report(model, out, x=x, y=y, images=images, history=history, class_names=names,
                   title=f"lamina report: {model_path.name}")

@@ -66,7 +66,7 @@ def check_size(owner: str, arg: str, value) -> tuple[int, int]:
 
 
 def _open(path):
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
     if isinstance(path, io.BytesIO):
         name, data = "<BytesIO>", path.getvalue()
     elif isinstance(path, (str, bytes, os.PathLike)):
@@ -95,7 +95,7 @@ def _open(path):
             f"pixels than Pillow's safety limit (PIL.Image.MAX_IMAGE_PIXELS={Image.MAX_IMAGE_PIXELS}). Delete "
             f"it, or raise that limit if you trust the file (flow_from_directory(..., on_error='skip') skips "
             f"such files).") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, MemoryError, EOFError) as err:
+    except Exception as err:  # Pillow's decoders raise many kinds (OSError, SyntaxError, struct.error, ...)
         reason = str(err) or type(err).__name__
         raise UnreadableImageError(
             f"Cannot read image file {name!r}: {reason}. The file is corrupt, truncated or not an image; "
