@@ -54,7 +54,7 @@ def run(args) -> int:
                        f".ipynb); lamina compat does not run other files as Python.")
     if args.path.lower().endswith(".ipynb"):
         _check_notebook(args.path)
-    from ..compat._runner import main
+    from ..compat import main
     argv = (["--quiet"] if args.quiet else []) + [args.path, *args.args]
     try:
         return main(argv, prog="lamina compat")
