@@ -111,7 +111,6 @@ class ArrayData:
         self.shuffle = shuffle
         full = math.ceil(self.n / batch_size)
         self.steps = full if steps is None else int(steps)
-        self.sizes = None
 
     def batches(self, generator: torch.Generator | None = None) -> Iterator[tuple[Any, Any, Any, int]]:
         bs, n = self.batch_size, self.n
@@ -135,12 +134,6 @@ class ArrayData:
             yb = None if self.y is None else (take(self.y) if isinstance(self.y, torch.Tensor) else _map(self.y, take))
             wb = None if self.w is None else take(self.w)
             yield xb, yb, wb, stop - start
-
-    def first_x_shape(self):
-        return _map(self.x, lambda v: (None,) + tuple(v.shape[1:]))
-
-    def y_shapes(self) -> list:
-        return [tuple(v.shape) for v in _flat(self.y)]
 
 
 def _unpack(item, what):
@@ -217,7 +210,12 @@ def check_target_values(y, losses, output_shapes, what: str = "fit") -> None:
         check = getattr(loss, "check_target_values", None)
         if check is None or target is None:
             continue
-        t = target if isinstance(target, torch.Tensor) else torch.as_tensor(np.asarray(target))
+        if not isinstance(target, torch.Tensor):
+            target = np.asarray(target)
+            if target.dtype.kind not in "biuf":
+                continue  # strings and objects: to_device_tensor refuses them with their own message
+        t = target if isinstance(target, torch.Tensor) else torch.as_tensor(
+            target.astype(target.dtype.newbyteorder("="), copy=False))
         try:
             check(t, tuple(shape))
         except ValueError as err:
@@ -225,20 +223,22 @@ def check_target_values(y, losses, output_shapes, what: str = "fit") -> None:
 
 
 def check_input_names(x, input_names, what: str = "fit") -> None:
-    """A dict of inputs must use the model's input names: an unknown or missing name is named, with the valid
-    ones and a "did you mean"."""
+    """A dict of inputs must hold every model input by name (extra keys are ignored, as in Keras 3); when one
+    is missing, the error names it, the keys that matched nothing, the valid names and a "did you mean"."""
     if not isinstance(x, dict):
         return
     from .._errors import did_you_mean
     names = list(input_names)
-    unknown = [k for k in x if k not in names]
     missing = [n for n in names if n not in x]
+    if not missing:
+        return
+    unknown = [k for k in x if k not in names]
     if unknown:
-        raise ValueError(f"{what} received inputs named {sorted(map(str, unknown))}, which the model does not have. "
-                         f"Its inputs are {names}{did_you_mean(str(unknown[0]), names) or '.'}")
-    if missing:
-        raise ValueError(f"{what} is missing the model input(s) {missing}; the dict has {sorted(map(str, x))}. "
-                         f"Pass one array per input: {names}.")
+        raise ValueError(f"{what} is missing the model input(s) {missing} and received inputs named "
+                         f"{sorted(map(str, unknown))}, which the model does not have. Its inputs are "
+                         f"{names}{did_you_mean(str(unknown[0]), names) or '.'}")
+    raise ValueError(f"{what} is missing the model input(s) {missing}; the dict has {sorted(map(str, x))}. "
+                     f"Pass one array per input: {names}.")
 
 
 class IterableData:
