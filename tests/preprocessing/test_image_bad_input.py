@@ -3,7 +3,7 @@ import os
 
 import numpy as np
 import pytest
-from conftest import write_folder
+from image_folders import write_folder
 from PIL import Image
 
 from lamina.preprocessing.image import ImageDataGenerator, UnreadableImageError, load_img
