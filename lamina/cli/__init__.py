@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="The classic Keras workflow for neural networks on images, on PyTorch.",
         epilog=_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an error (also: LAMINA_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     from . import evaluate, predict, train  # argparse only, no torch
@@ -90,6 +92,15 @@ def main(argv=None) -> int:
     except CLIError as err:
         print(f"lamina {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"lamina {args.command}: interrupted.", file=sys.stderr)
+        return 130
+    except Exception as err:  # one line and a hint; the traceback only on request
+        from ._errors import debug_requested, one_line
+        if args.debug or debug_requested():
+            raise
+        print(one_line(args.command, err), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

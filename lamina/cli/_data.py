@@ -88,7 +88,9 @@ def read_image(path, rows, cols, channels) -> np.ndarray:
             arr = np.asarray(img, dtype=np.float32) / 255.0
     except FileNotFoundError:
         raise CLIError(f"image {path} does not exist.") from None
-    except (UnidentifiedImageError, OSError) as err:
+    except Image.DecompressionBombError as err:
+        raise CLIError(f"cannot read image {path}: it is a decompression bomb ({err}).") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise CLIError(f"cannot read image {path}: {err}. Expected a PNG or JPEG file.") from None
     return arr.reshape(arr.shape[0], arr.shape[1], -1)
 

@@ -169,6 +169,9 @@ def _export(args) -> int:
             raise CLIError(f"--classes takes class indices 0..{classes - 1}; received {bad}.")
     if args.limit is not None and args.limit <= 0:
         raise CLIError(f"--limit must be a positive integer; received {args.limit}.")
+    if os.path.exists(args.directory) and not os.path.isdir(args.directory):
+        raise CLIError(f"{args.directory} is a file; datasets export writes a folder per class into a directory. "
+                       f"Pass a new or existing folder.")
     from ..datasets._download import ChecksumError, DatasetDownloadError
     try:
         (x_train, y_train), (x_test, y_test) = module.load_data()

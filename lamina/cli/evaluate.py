@@ -31,6 +31,8 @@ def add_parser(sub) -> None:
 
 def load(path: str):
     from ..models import load_model
+    if Path(path).is_dir():
+        raise CLIError(f"{path} is a directory; pass the model file inside it (e.g. {Path(path) / 'model.lamina'}).")
     if not Path(path).is_file():
         raise CLIError(f"model file {path} does not exist.")
     try:

@@ -96,6 +96,18 @@ def _trained_on(record):
     return source, "test"
 
 
+def _check_writable(out: Path) -> None:
+    """Refuse an --out that cannot be written before any work is done."""
+    import os
+    parent = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise CLIError(f"--out {out} is a folder; pass the HTML file to write, e.g. {out / 'report.html'}.")
+    if not parent.is_dir():
+        raise CLIError(f"--out {out}: the folder {parent} does not exist. Create it or choose another place.")
+    if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise CLIError(f"--out {out}: no permission to write there. Choose a place you can write.")
+
+
 def report(model, out: Path, x=None, y=None, images=None, history=None, class_names=None, title=None,
            data_label: str = "test") -> Path:
     from ..inspect import write_report
@@ -109,6 +121,8 @@ def report(model, out: Path, x=None, y=None, images=None, history=None, class_na
 def run(args) -> int:
     from .evaluate import load
     model_path = Path(args.model)
+    out = Path(args.out) if args.out else model_path.with_name(model_path.stem + "-report.html")
+    _check_writable(out)
     model = load(args.model)
     rows, cols, ch, fmt = _image_spec(model)
     start = time.perf_counter()
@@ -136,7 +150,6 @@ def run(args) -> int:
         images = list(x[one_per_class(y)])     # a folder's images come sorted by class
     if images is None and x is None:
         raise CLIError("nothing to look at: pass --data mnist-sample (the default), --data DIR or --image FILE.")
-    out = Path(args.out) if args.out else model_path.with_name(model_path.stem + "-report.html")
     path = report(model, out, x=x, y=y, images=images, history=history, class_names=names,
                   title=f"lamina report: {model_path.name}", data_label=data_label)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f}s")

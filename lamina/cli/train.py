@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -97,7 +98,17 @@ def _output_dir(args) -> Path:
     else:
         stem = Path(args.model).stem if args.model.endswith(".py") else args.model
         out = Path("runs") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--output {out} is a file; lamina train writes several files into a folder. Pass a "
+                       f"folder path (new or existing).")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise CLIError(f"cannot create the output folder {out}: {err.strerror or err}. Pass --output with a "
+                       f"folder you can write.") from None
+    if not os.access(out, os.W_OK):
+        raise CLIError(f"cannot write into the output folder {out} (no permission). Pass --output with a "
+                       f"folder you can write.")
     return out
 
 

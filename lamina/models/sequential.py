@@ -4,7 +4,7 @@ from __future__ import annotations
 from .._naming import unique_name
 from ..layers.base import Layer
 from ..layers.core import Input, InputLayer
-from .functional import Model
+from .functional import Model, cast_to_input_dtype
 from ..graph import KerasTensor
 
 __all__ = ["Sequential"]
@@ -109,7 +109,7 @@ class Sequential(Model):
             self.to(device)
 
     def call(self, inputs, training=None):
-        x = inputs
+        x = inputs if self._input_tensor is None else cast_to_input_dtype(inputs, self._input_tensor)
         for layer in self._seq_layers:
             x = layer(x, training=training) if layer._call_takes_training else layer(x)
         return x
