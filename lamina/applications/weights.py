@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from ..saving import LoadError, check_zip
-from ..utils.file_lock import file_lock, unique_temp, writable_dir
+from .._file_lock import file_lock, unique_temp, writable_dir
 
 __all__ = ["Architecture", "cache_dir", "get_file", "load_weights"]
 

@@ -6,7 +6,7 @@ import os
 
 import torch
 
-from ..saving._files import _fsync_dir
+from ..saving import fsync_dir
 from ..saving.state import load_optimizer_state, optimizer_state_to_tensors, state_from_tensors, state_to_tensors
 from .base import Callback
 
@@ -132,7 +132,7 @@ class BackupAndRestore(Callback):
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, self._path)
-        _fsync_dir(self.backup_dir)
+        fsync_dir(self.backup_dir)
 
     # ------------------------------------------------------------ restore
     def _restore(self):

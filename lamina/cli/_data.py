@@ -24,12 +24,14 @@ AUGMENT = {
 }
 
 
-def _dataset_names():
-    from .datasets import DATASETS as table  # argparse-free table of the datasets
-    return tuple(table)
+def _dataset_names(images: bool):
+    from .datasets import DATASETS as table, WORDS  # argparse-free table of the datasets
+    return tuple(name for name, (_, _, kind, _) in table.items() if (kind != WORDS) == images)
 
 
-DATASETS = _dataset_names()
+# train/evaluate/predict/inspect work on images; imdb and reuters are word sequences for Python code.
+DATASETS = _dataset_names(images=True)
+WORD_DATASETS = _dataset_names(images=False)
 
 
 @dataclass
@@ -49,11 +51,16 @@ class Data:
 
 def load(name: str):
     """((x_train, y_train), (x_test, y_test)) of a named dataset, downloading it on first use."""
+    if name in WORD_DATASETS:
+        module = name.replace("-", "_")
+        raise CLIError(f"{name} holds word sequences, not images; the lamina command trains and inspects image "
+                       f"classifiers. Load it in Python: (x_train, y_train), (x_test, y_test) = "
+                       f"lamina.datasets.{module}.load_data(num_words=10000).")
     if name not in DATASETS:
         from .._errors import did_you_mean
         raise CLIError(f"unknown dataset {name!r}. Available: {', '.join(DATASETS)}, or a folder of images"
                        f"{did_you_mean(name, DATASETS) or '.'}")
-    from ..datasets._download import ChecksumError, DatasetDownloadError
+    from ..datasets import ChecksumError, DatasetDownloadError
     from .datasets import _module
     try:
         (x, y), (xt, yt) = _module(name).load_data()

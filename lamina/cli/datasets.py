@@ -13,9 +13,9 @@ import sys
 
 from ._errors import CLIError
 
-__all__ = ["add_parser", "run", "DATASETS", "export_folder"]
+__all__ = ["add_parser", "run", "DATASETS", "WORDS", "export_folder"]
 
-_WORDS = "word ids"  # sequences of word indices, not images
+WORDS = "word ids"  # sequences of word indices, not images
 # name -> (module in lamina.datasets, description, images, classes)
 DATASETS = {
     "mnist-sample": ("mnist_sample", "10,000 MNIST digits bundled with lamina (6,000 train / 4,000 test)",
@@ -24,8 +24,8 @@ DATASETS = {
     "fashion-mnist": ("fashion_mnist", "Zalando Fashion-MNIST clothing (60,000 / 10,000)", "28x28 grey", 10),
     "cifar10": ("cifar10", "CIFAR-10 objects (50,000 / 10,000)", "32x32 colour", 10),
     "cifar100": ("cifar100", "CIFAR-100 objects, fine labels (50,000 / 10,000)", "32x32 colour", 100),
-    "imdb": ("imdb", "IMDB movie reviews by sentiment (25,000 / 25,000)", _WORDS, 2),
-    "reuters": ("reuters", "Reuters newswires by topic (8,982 / 2,246)", _WORDS, 46),
+    "imdb": ("imdb", "IMDB movie reviews by sentiment (25,000 / 25,000)", WORDS, 2),
+    "reuters": ("reuters", "Reuters newswires by topic (8,982 / 2,246)", WORDS, 46),
 }
 
 
@@ -69,7 +69,7 @@ def _cache_state(name):
     files = getattr(module, "FILES", None)
     if files is None:
         return "bundled"
-    from ..datasets._download import dataset_dir
+    from ..datasets import dataset_dir
     folder = dataset_dir(module.NAME)
     have = [f for f in files if (folder / f.name).is_file()]
     if len(have) == len(files):
@@ -79,7 +79,7 @@ def _cache_state(name):
 
 
 def _list(_args) -> int:
-    from ..datasets._download import lamina_home
+    from ..datasets import lamina_home
     print(f"{'name':<14} {'data':<13} {'classes':>7}  {'status':<22} description")
     for name, (_, description, images, classes) in DATASETS.items():
         print(f"{name:<14} {images:<13} {classes:>7}  {_cache_state(name):<22} {description}")
@@ -105,7 +105,7 @@ def _download(args) -> int:
     if files is None:
         print(f"{args.name} is bundled with lamina; nothing to download.")
         return 0
-    from ..datasets._download import ChecksumError, DatasetDownloadError, fetch
+    from ..datasets import ChecksumError, DatasetDownloadError, fetch
     for f in files:
         try:
             path = fetch(module.NAME, f, progress=_progress(f.name))
@@ -159,7 +159,7 @@ def export_folder(x, y, class_names, directory, classes=None, limit=None, worker
 def _export(args) -> int:
     import numpy as np
     module = _module(args.name)
-    if DATASETS[args.name][2] == _WORDS:
+    if DATASETS[args.name][2] == WORDS:
         raise CLIError(f"{args.name} holds sequences of word indices, not images, so it cannot be exported as PNG "
                        f"files. Load it in Python: lamina.datasets.{DATASETS[args.name][0]}.load_data().")
     classes = DATASETS[args.name][3]
@@ -172,7 +172,7 @@ def _export(args) -> int:
     if os.path.exists(args.directory) and not os.path.isdir(args.directory):
         raise CLIError(f"{args.directory} is a file; datasets export writes a folder per class into a directory. "
                        f"Pass a new or existing folder.")
-    from ..datasets._download import ChecksumError, DatasetDownloadError
+    from ..datasets import ChecksumError, DatasetDownloadError
     try:
         (x_train, y_train), (x_test, y_test) = module.load_data()
     except (DatasetDownloadError, ChecksumError) as err:

@@ -14,7 +14,7 @@ _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".w
 
 def _image_spec(model):
     """(rows, cols, channels, data_format) of the model's image input."""
-    from ..inspect._common import input_format, input_shape
+    from ..inspect import input_format, input_shape
     shape = input_shape(model)
     if isinstance(shape, list) or len(shape) != 4:
         raise CLIError(f"the model takes input shape {shape}; inspect handles models on images "

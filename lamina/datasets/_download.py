@@ -23,7 +23,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..utils.file_lock import CacheNotWritableError, file_lock, unique_temp, writable_dir
+from .._file_lock import CacheNotWritableError, file_lock, unique_temp, writable_dir
 
 __all__ = ["RemoteFile", "DatasetDownloadError", "ChecksumError", "CacheNotWritableError", "lamina_home",
            "dataset_dir", "fetch", "sha256_file", "is_cached"]

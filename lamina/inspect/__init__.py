@@ -15,6 +15,7 @@ Example:
     >>> cam, fig = inspect.grad_cam(model, x_test[0], plot=True)
     >>> inspect.receptive_fields(model)[-1]["size"]
 """
+from ._common import input_format, input_shape
 from .attribution import grad_cam, occlusion, overlay_heatmap, saliency
 from .evaluation import (confusion_from_probabilities, confusion_matrix, mistakes, mistakes_from_probabilities,
                          plot_confusion_matrix, plot_mistakes, predict_proba)
@@ -29,6 +30,8 @@ from .report import html_report, write_report
 from .weights import conv_filters, dense_weights_as_images, output_unit_weights
 
 __all__ = [
+    # the image input a model takes: (rows, cols, channels) and its data format
+    "input_shape", "input_format",
     # curves and images
     "plot_history", "smooth_curve", "history_dict", "show_images", "image_grid",
     # weights

@@ -38,6 +38,7 @@ def check_model(model, what: str):
 
 
 def input_shape(model):
+    """The shape of the input ``model`` takes, with ``None`` for the batch (a list for several inputs)."""
     if getattr(model, "_is_graph_network", False):
         shapes = [t.shape for t in model.inputs]
         return shapes[0] if len(shapes) == 1 else shapes

@@ -74,7 +74,7 @@ def _axes_state(n):
 
 
 def _window(state, k, s, padding, d=None):
-    from ..layers._utils import conv_output_length, tf_same_pads
+    from ..layers.conv_utils import conv_output_length, tf_same_pads
     d = d or (1,) * len(k)
     out = {key: list(v) for key, v in state.items()}
     for i, n in enumerate(state["n"]):

@@ -12,6 +12,7 @@ from .. import initializers as _initializers
 from .. import regularizers as _regularizers
 from .._errors import check_choice
 from .._registry import serialize
+from .conv_utils import conv_output_length, tf_same_pads  # noqa: F401  (used across layers/)
 
 __all__: list[str] = []
 
@@ -44,22 +45,6 @@ def data_format(value) -> str:
 def padding_mode(owner: str, value, allow_causal: bool = False) -> str:
     choices = ["valid", "same"] + (["causal"] if allow_causal else [])
     return check_choice(owner, "padding", value, choices)
-
-
-def tf_same_pads(n: int, k: int, s: int, d: int = 1) -> tuple[int, int]:
-    """TensorFlow's 'same' padding of one axis: (before, after), the extra cell after."""
-    k_eff = (k - 1) * d + 1
-    total = max((math.ceil(n / s) - 1) * s + k_eff - n, 0)
-    return total // 2, total - total // 2
-
-
-def conv_output_length(n, k, padding: str, s: int, d: int = 1):
-    """Output length of a convolution or pooling window along one axis (None stays None)."""
-    if n is None:
-        return None
-    if padding == "valid":
-        return (n - ((k - 1) * d + 1)) // s + 1
-    return (n + s - 1) // s  # 'same' and 'causal'
 
 
 def spatial_axes(rank: int, fmt: str) -> list[int]:

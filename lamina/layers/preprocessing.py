@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from .. import config as _config
 from .._errors import check_choice, positive_int
-from ..preprocessing import _affine
+from ..preprocessing import affine as _affine
 from .base import Layer
 
 __all__ = ["RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "RandomContrast",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from .._errors import unknown_name_error
 from .._registry import get_class
+from ._common import per_sample_mean, squeeze_or_expand_to_same_rank
 from .classes import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, CosineSimilarity, Hinge, Huber,
                       KLDivergence, LogCosh, Loss, LossFunctionWrapper, MeanAbsoluteError,
                       MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Poisson,

@@ -54,3 +54,8 @@ def _per_sample(values: torch.Tensor) -> torch.Tensor:
 def _last_mean(values: torch.Tensor) -> torch.Tensor:
     """Keras's mean over the last axis, keeping 1-D inputs element-wise (one value per sample)."""
     return values if values.ndim <= 1 else values.mean(dim=-1)
+
+
+# Public names for the metrics package, which reduces and aligns values the way the losses do.
+squeeze_or_expand_to_same_rank = _same_rank
+per_sample_mean = _per_sample

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from ..losses._common import _same_rank
+from ..losses import squeeze_or_expand_to_same_rank as _same_rank
 
 
 _NEG_INF = -1e10

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from .. import losses as _losses
-from ..losses._common import _per_sample
+from ..losses import per_sample_mean as _per_sample
 from .._errors import positive_int
 from .._naming import to_snake_case
 from .._registry import register

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import _affine
+from . import affine as _affine
 
 __all__ = ["apply_affine_transform", "apply_channel_shift", "apply_brightness_shift", "flip_axis",
            "random_rotation", "random_shift", "random_shear", "random_zoom", "random_channel_shift",

@@ -33,7 +33,7 @@ import torch
 
 from .. import config as _config
 from .._errors import check_choice
-from . import _affine
+from . import affine as _affine
 from ._file_iterators import DataFrameIterator, DirectoryIterator
 from ._iterators import Iterator, NumpyArrayIterator
 from ._pil import UnreadableImageError, array_to_img, img_to_array, load_img, save_img

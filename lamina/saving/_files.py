@@ -21,7 +21,7 @@ def check_exists(path: str, what: str) -> None:
         raise IsADirectoryError(f"'{path}' is a directory; {what} needs a file path.")
 
 
-def _fsync_dir(directory: str) -> None:
+def fsync_dir(directory: str) -> None:
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:
@@ -68,7 +68,7 @@ def atomic_write(path: str, write, overwrite: bool = True) -> None:
         except FileNotFoundError:
             pass
         raise
-    _fsync_dir(directory)
+    fsync_dir(directory)
 
 
 def temp_path(path: str) -> str:

@@ -89,6 +89,8 @@ def test_user_model_file_with_build_model(tmp_path, capsys):
     (["train", "--dataset", "mnist-smaple"], "unknown dataset 'mnist-smaple'. Available: mnist-sample, mnist, "
                                              "fashion-mnist, cifar10, cifar100, or a folder of images; did you "
                                              "mean 'mnist-sample'?"),
+    (["train", "--dataset", "imdb"], "imdb holds word sequences, not images; the lamina command trains and "
+                                     "inspects image classifiers. Load it in Python"),
     (["train", "--epochs", "0"], "--epochs must be a positive integer; received 0."),
     (["train", "--optimizer", "adma"], "did you mean 'adam'?"),
     (["evaluate", "missing.lamina"], "model file missing.lamina does not exist."),

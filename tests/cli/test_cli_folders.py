@@ -217,10 +217,12 @@ def test_train_on_a_downloaded_fashion_mnist(tmp_path, monkeypatch, capsys):
 
 @pytest.mark.parametrize("name", ["mnist-sample", "mnist", "fashion-mnist", "cifar10", "cifar100"])
 def test_every_listed_dataset_is_a_train_choice(name, monkeypatch, capsys):
-    """No 'unknown dataset' for any name `lamina datasets list` shows (offline: the download message)."""
+    """No 'unknown dataset' for any image dataset `lamina datasets list` shows (offline: the download
+    message); the word datasets (imdb, reuters) are refused with a pointer to Python."""
     from lamina.cli import _data
-    from lamina.cli.datasets import DATASETS
-    assert set(_data.DATASETS) == set(DATASETS)
+    from lamina.cli.datasets import DATASETS, WORDS
+    assert set(_data.DATASETS) == {n for n, row in DATASETS.items() if row[2] != WORDS}
+    assert set(_data.WORD_DATASETS) == {"imdb", "reuters"}
     monkeypatch.setenv("LAMINA_HOME", os.devnull + "-none")
     monkeypatch.setenv("LAMINA_OFFLINE", "1")
     try:

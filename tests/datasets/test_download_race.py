@@ -14,7 +14,7 @@ import pytest
 
 from lamina.datasets import _download
 from lamina.datasets._download import RemoteFile
-from lamina.utils.file_lock import CacheNotWritableError
+from lamina.datasets import CacheNotWritableError
 
 
 class _Slow(http.server.SimpleHTTPRequestHandler):

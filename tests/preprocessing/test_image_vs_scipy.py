@@ -11,7 +11,7 @@ import torch
 
 ndimage = pytest.importorskip("scipy.ndimage", reason="scipy provides the per-image reference")
 
-from lamina.preprocessing import _affine  # noqa: E402
+from lamina.preprocessing import affine as _affine  # noqa: E402
 from lamina.preprocessing.image import ImageDataGenerator, apply_affine_transform  # noqa: E402
 
 
