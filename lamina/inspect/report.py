@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .architecture import architecture_html
 from ._common import all_layers, check_model, input_format, prepare_images, to_display, trace
 
 __all__ = ["html_report", "write_report"]
@@ -207,6 +208,7 @@ def html_report(model, x=None, y=None, images=None, history=None, title: str | N
         sections.append((key, heading, body))
 
     add("summary", "Summary", lambda: _summary(model, sample))
+    add("architecture", "Architecture", lambda: architecture_html(model))
     if history is not None:
         add("history", "Training curves", lambda: _history_section(history))
     has_spatial = sample is not None and sample.dim() == 4

@@ -1,7 +1,9 @@
-"""Utilities with Keras's names: ``to_categorical``, ``normalize``, ``set_random_seed``."""
+"""Utilities with Keras's names: ``to_categorical``, ``normalize``, ``set_random_seed``, ``plot_model``."""
 from . import np_utils
 from .np_utils import normalize, to_categorical
 from .rng_utils import set_random_seed
+from .vis_utils import model_to_dot, plot_model
 from ..preprocessing._dataset import image_dataset_from_directory
 
-__all__ = ["to_categorical", "normalize", "set_random_seed", "np_utils", "image_dataset_from_directory"]
+__all__ = ["to_categorical", "normalize", "set_random_seed", "np_utils", "image_dataset_from_directory",
+           "plot_model", "model_to_dot"]
