@@ -21,7 +21,7 @@ def architecture_html(model) -> str:
         check_graphviz()
     except ImportError as err:
         return f'<p class="note">Not available: {html.escape(str(err))}</p>'
-    dot = model_to_dot(model, show_shapes=True, show_layer_names=True, show_layer_activations=True)
+    dot = model_to_dot(model, show_shapes=True, show_layer_names=True, show_layer_activations=True, dpi=96)
     svg = dot.create(format="svg")
     data = base64.b64encode(svg).decode("ascii")
     return (f'<img alt="{html.escape(f"Architecture of {model.name}")}" '
