@@ -91,9 +91,8 @@ def translate(cls, args, kwargs):
         args, kwargs = _conv2d_kernel(cls, args, kwargs)
     if "weights" in kwargs and "weights" not in accepted and kwargs["weights"] is None:
         del kwargs["weights"]  # the Keras 1/2 default
-    if "weights" in kwargs and "weights" not in accepted:
-        raise TypeError(f"{name}(weights=[...]) (initial weights, Keras 1/2) is not supported by lamina. "
-                        f"Build the model, then call layer.set_weights([...]) with the same arrays.")
+    # weights=[...] (Keras 1/2 initial weights) stays in kwargs: the layer's checked __init__ keeps the
+    # arrays and sets them right after build (Layer._set_initial_weights).
     if "mode" in kwargs and "mode" not in accepted and name == "BatchNormalization":
         mode = kwargs.pop("mode")
         if mode != 0:

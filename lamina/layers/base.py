@@ -114,6 +114,8 @@ class Layer(nn.Module):
 
     # Set by lamina.keras (legacy Keras 1/2 arguments): (cls, args, kwargs) -> (args, kwargs).
     _argument_translator = None
+    # Keras 1/2 ``weights=[...]`` (classic namespace only): arrays set_weights() gets right after build.
+    _initial_weights = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -249,6 +251,23 @@ class Layer(nn.Module):
         self.built = True
         if device is not None and self._weight_records:
             self.to(device)
+        if self._initial_weights is not None:
+            self._apply_initial_weights()
+
+    def _set_initial_weights(self, weights) -> None:
+        """Keras 1/2 ``Layer(weights=[...])``: keep the arrays (Keras layout) for set_weights at build."""
+        self._initial_weights = [weights] if isinstance(weights, np.ndarray) else list(weights)
+        if self.built:
+            self._apply_initial_weights()
+
+    def _apply_initial_weights(self) -> None:
+        weights, self._initial_weights = self._initial_weights, None
+        try:
+            self.set_weights(weights)
+        except ValueError as err:
+            raise ValueError(f"{type(self).__name__}(weights=[...]) for layer '{self.name}' does not fit the "
+                             f"weights it built: {err} Pass the arrays in the order and Keras layout of "
+                             f"layer.get_weights().") from None
 
     def _maybe_build(self, input_shape) -> None:
         if not self.built:
@@ -566,12 +585,19 @@ def _checked_init(cls, init):
         if type(self).__init__ is __init__:
             owner = type(self)
             translate = Layer._argument_translator
+            initial = None
             if translate is not None:
                 args, kwargs = translate(owner, args, kwargs)
+                if "weights" in kwargs and "weights" not in sig.parameters:  # Keras 1/2 initial weights
+                    initial = kwargs.pop("weights")
             try:
                 sig.bind(self, *args, **kwargs)
             except TypeError as err:
                 _explain_bad_arguments(owner, sig, args, kwargs, err)
+            init(self, *args, **kwargs)
+            if initial is not None:
+                self._set_initial_weights(initial)
+            return
         init(self, *args, **kwargs)
     return __init__
 
