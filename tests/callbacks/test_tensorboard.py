@@ -95,7 +95,7 @@ def test_weight_histograms_images_and_graph(tmp_path):
     assert hist.num == final.size == 16
     assert hist.min == pytest.approx(final.min(), abs=0.05) and hist.max == pytest.approx(final.max(), abs=0.05)
     images = train.Images("hidden/kernel/image")
-    assert [im.step for im in images] == [0, 2] and (images[0].width, images[0].height) == (6, 8)
+    assert [im.step for im in images] == [0, 2] and (images[0].width, images[0].height) == (8, 6)
     graph = train.Graph()
     assert len(graph.node) > 3
 
