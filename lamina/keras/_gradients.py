@@ -32,7 +32,8 @@ def _eager(loss, variables):
     symbolic = [v for v in variables if isinstance(v, KerasTensor)]
     if symbolic:
         raise TypeError(f"K.gradients got a real loss tensor but symbolic variables ({symbolic[0]!r}); inside a "
-                        f"layer's call() or a loss function use the real tensors that call() receives.")
+                        f"layer's call() or a loss function use the real tensors that call() receives (the torch form is "
+                        f"torch.autograd.grad(loss, [x])).")
     if not torch.is_grad_enabled() or torch.is_inference_mode_enabled():
         raise RuntimeError("K.gradients on real tensors needs autograd, which is off here (predict(), evaluate() "
                            "and K.function without K.gradients outputs run under torch.no_grad). Compute it during "
