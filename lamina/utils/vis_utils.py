@@ -226,7 +226,6 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
     else:
         dot = pydot.Dot(graph_type="digraph")
         dot.set("rankdir", rankdir)
-        dot.set("concentrate", "true")
         dot.set("dpi", str(dpi))
     _Drawer(pydot, opts).model(dot, model, model)
     return dot
