@@ -102,3 +102,12 @@ def test_score_needs_an_accuracy_metric():
     clf.fit(x, y)
     with pytest.raises(ValueError, match="metrics=\\['accuracy'\\]"):
         clf.score(x, y)
+
+
+def test_missing_scikit_learn_names_the_pip_command(monkeypatch):
+    import importlib
+    import sys
+    monkeypatch.setitem(sys.modules, "sklearn.base", None)            # `from sklearn.base import ...` fails
+    monkeypatch.delitem(sys.modules, "lamina.keras.wrappers.scikit_learn")
+    with pytest.raises(ImportError, match=r"needs scikit-learn.*pip install scikit-learn"):
+        importlib.import_module("lamina.keras.wrappers.scikit_learn")
