@@ -1,7 +1,7 @@
 """``K.gradients`` for the three cases classic Keras code meets.
 
 * symbolic loss, symbolic variables (``model.input``, ``layer.output``): a gradient node that
-  ``K.function`` evaluates (:func:`lamina.models.symbolic.symbolic_gradients`);
+  ``K.function`` evaluates (:func:`lamina.graph.symbolic_gradients`);
 * symbolic loss, real tensors (``model.trainable_weights``, ``layer.kernel``): Keras 2's
   ``K.gradients(loss, params)`` followed by ``K.function``; an op node that runs autograd;
 * real loss, real tensors: inside a ``Lambda``, a custom layer's ``call`` or a loss function
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import torch
 
-from ..models.symbolic import KerasTensor, symbolic_gradients, symbolic_op
+from ..graph import KerasTensor, symbolic_gradients, symbolic_op
 
 __all__ = ["gradients"]
 

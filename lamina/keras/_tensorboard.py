@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..callbacks.tensorboard import TensorBoard as _TensorBoard
-from ..compat._state import warn_legacy
+from ..compat import warn_legacy
 
 __all__ = ["TensorBoard"]
 

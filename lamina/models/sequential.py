@@ -5,7 +5,7 @@ from .._naming import unique_name
 from ..layers.base import Layer
 from ..layers.core import Input, InputLayer
 from .functional import Model
-from .symbolic import KerasTensor
+from ..graph import KerasTensor
 
 __all__ = ["Sequential"]
 

@@ -61,6 +61,25 @@ def test_wrong_weights_name_the_layer_and_both_shapes():
         Dense(3, name="short", weights=[np.zeros((4, 3))])(torch.zeros(1, 4))
 
 
+def test_lamina_layers_refuse_weights_as_keras3_does():
+    """Only the classic namespace takes weights=; lamina.layers.Dense follows Keras 3 and refuses it."""
+    with pytest.raises(TypeError, match=r"Dense does not take weights= .*Keras 3 refuses it too.*"
+                                        r"layer.set_weights\(\[...\]\).*lamina.keras.layers"):
+        lamina.layers.Dense(3, weights=[np.zeros((4, 3)), np.zeros(3)])
+
+
+def test_a_custom_layer_on_the_classic_base_takes_weights():
+    class Scale(keras.layers.Layer):
+        def build(self, input_shape):
+            self.scale = self.add_weight(name="scale", shape=(input_shape[-1],), initializer="ones")
+
+        def call(self, x):
+            return x * self.scale
+
+    layer = Scale(weights=[np.array([2.0, 3.0], np.float32)])
+    np.testing.assert_allclose(layer(torch.ones(1, 2)).detach().numpy(), [[2.0, 3.0]])
+
+
 # ---------------------------------------------------------------------------- K.gradients
 def test_gradients_of_a_lambda_loss_with_respect_to_the_weights():
     """Keras 2: grads = K.gradients(loss, model.trainable_weights); f = K.function([...], [loss] + grads)."""

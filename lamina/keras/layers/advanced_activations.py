@@ -2,7 +2,7 @@
 ThresholdedReLU, Softmax, ReLU."""
 import torch
 
-from ...layers import ELU, LeakyReLU, PReLU, ReLU, Softmax  # noqa: F401
+from . import ELU, LeakyReLU, PReLU, ReLU, Softmax  # noqa: F401
 from ...layers.base import Layer
 from ._legacy import missing_name
 
