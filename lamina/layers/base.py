@@ -291,11 +291,13 @@ class Layer(LayerPolicyMixin, nn.Module):
             kwargs["inputs"] = inputs
         return inputs, args, kwargs
 
-    def add_loss(self, value) -> None:
+    def add_loss(self, value, inputs=None) -> None:
         """Add a term to the loss from inside ``call()`` (Keras ``add_loss``).
 
         The value counts for the forward pass that is running: the training step adds it
         to the loss of that batch, and ``layer.losses`` reports it after the call.
+        ``inputs`` is Keras 2's conditioning argument, accepted and ignored as Keras 2 itself
+        did for losses added in ``call()``.
         """
         if not isinstance(value, torch.Tensor):
             value = torch.as_tensor(value, dtype=_config.dtype())
