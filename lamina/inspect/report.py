@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .architecture import architecture_html
 from ._common import all_layers, check_model, input_format, prepare_images, to_display, trace
 
 __all__ = ["html_report", "write_report"]
@@ -319,6 +320,7 @@ def html_report(model, x=None, y=None, images=None, history=None, title: str | N
     add("summary", "Summary", lambda: _summary(model, sample))
     if settings:
         add("settings", "Run settings", lambda: _settings_section(settings))
+    add("architecture", "Architecture", lambda: architecture_html(model))
     if history is not None:
         add("history", "Training curves", lambda: _history_section(history, best_epoch))
     conv = sample is not None and sample.dim() == 4 and _has_conv(model)

@@ -32,8 +32,8 @@ import importlib
 __version__ = "2.2.4"
 
 _SUBMODULES = ("activations", "applications", "backend", "callbacks", "constraints", "datasets", "engine",
-               "initializers", "layers", "losses", "metrics", "models", "optimizers", "preprocessing",
-               "regularizers", "utils")
+               "initializers", "layers", "losses", "metrics", "models", "objectives", "optimizers", "preprocessing",
+               "regularizers", "utils", "wrappers")
 _NAMES = {"Sequential": "models", "Model": "models", "Input": "layers"}
 
 __all__ = ["__version__", *_SUBMODULES, *_NAMES]

@@ -130,6 +130,8 @@ class Function:
         placeholders = [i for i in inputs if isinstance(i, KerasTensor)]
         self._plan = _plan(placeholders, outputs)
         self._need_grad = {id(t) for n in self._plan if is_gradient_op(n.layer) for t in n.input_tensors[1:]}
+        # K.gradients(loss, model.trainable_weights) nodes differentiate with respect to the weights themselves.
+        self._autograd = bool(self._need_grad) or any(getattr(n.layer, "needs_autograd", False) for n in self._plan)
         self._device = None
 
     def _target_device(self):
@@ -169,7 +171,7 @@ class Function:
         training = bool(LearningPhase.value) if LearningPhase.value is not None else False
         device = self._target_device()
         values = {}
-        with torch.enable_grad() if self._need_grad else torch.no_grad():
+        with torch.enable_grad() if self._autograd else torch.no_grad():
             for t, v in zip(self.inputs, inputs):
                 if isinstance(t, LearningPhase):
                     training = bool(int(np.asarray(v)))

@@ -92,9 +92,8 @@ def translate(cls, args, kwargs):
         args, kwargs = _conv2d_kernel(cls, args, kwargs)
     if "weights" in kwargs and "weights" not in accepted and kwargs["weights"] is None:
         del kwargs["weights"]  # the Keras 1/2 default
-    if "weights" in kwargs and "weights" not in accepted:
-        raise TypeError(f"{name}(weights=[...]) (initial weights, Keras 1/2) is not supported by lamina. "
-                        f"Build the model, then call layer.set_weights([...]) with the same arrays.")
+    # weights=[...] (Keras 1/2 initial weights) on a layer never gets here: the twin's metaclass takes it
+    # out and sets the arrays right after build (lamina.keras._twins).
     if "mode" in kwargs and "mode" not in accepted and name == "BatchNormalization":
         mode = kwargs.pop("mode")
         if mode != 0:

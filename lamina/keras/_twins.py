@@ -13,7 +13,7 @@ a classic one that was built with modern arguments).
 from __future__ import annotations
 
 from ..layers.base import Layer
-from ._translate import translate
+from ._translate import _accepted, translate
 
 __all__ = ["twin", "twin_all", "namespace_classes"]
 
@@ -34,6 +34,23 @@ class _TwinMeta(type):
         if base is not None:
             return issubclass(sub, base)
         return super().__subclasscheck__(sub)
+
+    def __call__(cls, *args, **kwargs):
+        # Keras 1/2 ``Layer(weights=[...])``: initial weights, set right after the layer builds. Only
+        # layers of the classic namespace take it (lamina.layers.Dense refuses it, as Keras 3 does);
+        # a class whose own constructor names ``weights`` gets it as an ordinary argument.
+        if "weights" not in kwargs or "weights" in _accepted(cls) or _is_model(cls):
+            return super().__call__(*args, **kwargs)
+        weights = kwargs.pop("weights")
+        layer = super().__call__(*args, **kwargs)
+        if weights is not None:
+            layer._set_initial_weights(weights)
+        return layer
+
+
+def _is_model(cls) -> bool:
+    from ..models.functional import Model
+    return issubclass(cls, Model)
 
 
 def twin(cls: type, extra_bases: tuple = (), module: str = "lamina.keras.layers") -> type:

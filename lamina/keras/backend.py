@@ -29,6 +29,7 @@ from .._naming import clear_session as _clear_names
 from ..compat import warn_legacy
 from ..graph import KerasTensor, symbolic_gradients, symbolic_op
 from ._function import LEARNING_PHASE, Function, LearningPhase
+from ._gradients import gradients as _gradients
 
 _DIM_ORDERINGS = {"tf": "channels_last", "th": "channels_first"}
 
@@ -557,9 +558,14 @@ def binary_crossentropy(target, output, from_logits=False):
 
 # ---------------------------------------------------------------------------- graph functions
 def gradients(loss, variables):
-    """Symbolic gradients of ``loss`` (summed) with respect to ``variables`` (symbolic tensors such as
-    ``model.input`` or ``layer.output``); evaluate them with :func:`function`."""
-    return symbolic_gradients(loss, variables)
+    """Gradients of ``loss`` (summed) with respect to ``variables``, a list.
+
+    With a symbolic loss, ``variables`` may be symbolic tensors (``model.input``, ``layer.output``) or
+    the model's weights (``model.trainable_weights``), as in Keras 2; evaluate the result with
+    :func:`function`. With a real loss tensor (inside a Lambda, a custom layer's call, a loss function)
+    the gradients are computed at once, differentiable again (a gradient penalty trains).
+    """
+    return _gradients(loss, variables)
 
 
 def function(inputs, outputs, updates=None, name=None, **kwargs):

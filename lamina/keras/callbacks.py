@@ -7,6 +7,7 @@ from ..callbacks import *  # noqa: F401,F403
 from ..callbacks import __all__ as _all
 from ..callbacks import Callback
 from ..compat import LegacyNameError
+from ._tensorboard import TensorBoard  # noqa: F401 - Keras 2's signature
 
 __all__ = [*_all, "BaseLogger", "ProgbarLogger"]
 
@@ -25,8 +26,6 @@ class ProgbarLogger(Callback):
 
 
 _MISSING = {
-    "TensorBoard": "lamina has no TensorBoard callback. Log with CSVLogger('log.csv'), or write to "
-                   "torch.utils.tensorboard.SummaryWriter from a LambdaCallback(on_epoch_end=...)",
     "RemoteMonitor": "lamina has no RemoteMonitor callback. Send the logs yourself from a "
                      "LambdaCallback(on_epoch_end=lambda epoch, logs: ...)",
 }

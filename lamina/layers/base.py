@@ -137,6 +137,8 @@ class Layer(LayerPolicyMixin, nn.Module):
     # its arguments. lamina's own classes have none; the classic ``lamina.keras`` namespace
     # defines subclasses that translate Keras 1 arguments with it.
     _argument_translator = None
+    # Keras 1/2 ``weights=[...]`` (classic namespace only): arrays set_weights() gets right after build.
+    _initial_weights = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -193,6 +195,7 @@ class Layer(LayerPolicyMixin, nn.Module):
         valid = sorted(set(own + base))
         from .._errors import did_you_mean
         bad = sorted(kwargs)
+        _refuse_initial_weights(cls_name, bad)
         hint = did_you_mean(bad[0], valid)
         raise TypeError(f"{cls_name} got unexpected keyword argument(s) {', '.join(map(repr, bad))}. "
                         f"Valid arguments: {', '.join(valid)}{hint or '.'}")
@@ -288,11 +291,13 @@ class Layer(LayerPolicyMixin, nn.Module):
             kwargs["inputs"] = inputs
         return inputs, args, kwargs
 
-    def add_loss(self, value) -> None:
+    def add_loss(self, value, inputs=None) -> None:
         """Add a term to the loss from inside ``call()`` (Keras ``add_loss``).
 
         The value counts for the forward pass that is running: the training step adds it
         to the loss of that batch, and ``layer.losses`` reports it after the call.
+        ``inputs`` is Keras 2's conditioning argument, accepted and ignored as Keras 2 itself
+        did for losses added in ``call()``.
         """
         if not isinstance(value, torch.Tensor):
             value = torch.as_tensor(value, dtype=_config.dtype())
@@ -309,6 +314,23 @@ class Layer(LayerPolicyMixin, nn.Module):
         self.built = True
         if device is not None and self._weight_records:
             self.to(device)
+        if self._initial_weights is not None:
+            self._apply_initial_weights()
+
+    def _set_initial_weights(self, weights) -> None:
+        """Keras 1/2 ``Layer(weights=[...])``: keep the arrays (Keras layout) for set_weights at build."""
+        self._initial_weights = [weights] if isinstance(weights, np.ndarray) else list(weights)
+        if self.built:
+            self._apply_initial_weights()
+
+    def _apply_initial_weights(self) -> None:
+        weights, self._initial_weights = self._initial_weights, None
+        try:
+            self.set_weights(weights)
+        except ValueError as err:
+            raise ValueError(f"{type(self).__name__}(weights=[...]) for layer '{self.name}' does not fit the "
+                             f"weights it built: {err} Pass the arrays in the order and Keras layout of "
+                             f"layer.get_weights().") from None
 
     def _device_hint(self):
         for t in self._own_tensors():
@@ -626,6 +648,14 @@ def _checked_init(cls, init):
     return __init__
 
 
+def _refuse_initial_weights(cls_name, unknown):
+    if unknown == ["weights"]:  # Keras 1/2's initial weights; Keras 3 refuses them too
+        raise TypeError(f"{cls_name} does not take weights= (initial weights are a Keras 1/2 argument; Keras 3 "
+                        f"refuses it too). Build the layer, then call layer.set_weights([...]) with the same arrays, "
+                        f"or use the layer of the classic namespace (lamina.keras.layers), which still takes "
+                        f"weights=.") from None
+
+
 def _explain_bad_arguments(cls, sig, args, kwargs, err):
     from .._errors import did_you_mean
     params = [p for p in sig.parameters.values() if p.name != "self"]
@@ -635,6 +665,7 @@ def _explain_bad_arguments(cls, sig, args, kwargs, err):
     valid = sorted(set(named + base))
     takes_var_kw = any(p.kind is p.VAR_KEYWORD for p in params)
     unknown = sorted(k for k in kwargs if k not in valid or (not takes_var_kw and k not in named))
+    _refuse_initial_weights(cls.__name__, unknown)
     if unknown:
         raise TypeError(f"{cls.__name__} got unexpected keyword argument(s) {', '.join(map(repr, unknown))}. "
                         f"Valid arguments: {', '.join(valid)}{did_you_mean(unknown[0], valid) or '.'}") from None

@@ -1,8 +1,9 @@
 """Utilities with Keras's names: ``to_categorical``, ``normalize``, ``set_random_seed``, ``get_file``,
-``Progbar``, ``pad_sequences``, ``timeseries_dataset_from_array``."""
+``Progbar``, ``pad_sequences``, ``timeseries_dataset_from_array``, ``plot_model``."""
 from . import np_utils
 from .np_utils import normalize, to_categorical
 from .rng_utils import set_random_seed
+from .vis_utils import model_to_dot, plot_model
 from .data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from .file_utils import get_file
 from .progbar import Progbar
@@ -12,4 +13,4 @@ from ..preprocessing.sequence import pad_sequences
 
 __all__ = ["to_categorical", "normalize", "set_random_seed", "np_utils", "image_dataset_from_directory",
            "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "get_file", "Progbar", "pad_sequences",
-           "timeseries_dataset_from_array"]
+           "timeseries_dataset_from_array", "plot_model", "model_to_dot"]

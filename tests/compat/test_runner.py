@@ -58,9 +58,13 @@ def test_tensorflow_beyond_the_shim_says_so(tmp_path):
 
 
 def test_missing_keras_module_names_what_exists(tmp_path):
-    proc = run_compat(_script(tmp_path, "import keras.wrappers.scikit_learn\n"))
+    proc = run_compat(_script(tmp_path, "import keras.estimator\n"))
     assert proc.returncode == 1
-    assert "No module named 'keras.wrappers'" in proc.stderr and "lamina.keras provides" in proc.stderr
+    assert "No module named 'keras.estimator'" in proc.stderr and "lamina.keras provides" in proc.stderr
+    ok = run_compat(_script(tmp_path, "from keras.wrappers.scikit_learn import KerasClassifier\n"
+                                      "from keras.objectives import categorical_crossentropy\n"
+                                      "from keras.utils.vis_utils import plot_model\n", name="ok.py"))
+    assert ok.returncode == 0, ok.stderr
 
 
 def test_legacy_forms_warn_once_and_quiet_silences_them(tmp_path):
@@ -199,3 +203,34 @@ def test_run_script_saves_figures_without_printing(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "" and "saved" not in proc.stderr
     assert (tmp_path / "figs" / "figure_1.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.slow
+def test_a_classic_2018_vae_with_add_loss_and_plot_model_runs_unchanged(tmp_path):
+    """tests/compat/scripts/vae_2018.py (Keras 2.1's variational_autoencoder.py: a custom layer calling
+    self.add_loss(loss, inputs=inputs), compile(loss=None), fit(x) with validation_data=(x_test, None),
+    keras.utils.plot_model of the VAE, its encoder and generator), on 2,000 digits of the bundled sample."""
+    import os
+    import shutil
+
+    from lamina.datasets import mnist_sample
+    (x, y), (xt, yt) = mnist_sample.load_data()
+    np.savez(tmp_path / "mnist.npz", x_train=x[:2000], y_train=y[:2000], x_test=xt[:500], y_test=yt[:500])
+    script = shutil.copy(os.path.join(os.path.dirname(__file__), "scripts", "vae_2018.py"), tmp_path)
+    proc = run_compat(script, "mnist.npz", "3", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = dict(line.split(": ", 1) for line in proc.stdout.splitlines() if line.startswith("VAE "))
+    losses = [float(v) for v in lines["VAE losses"].split()]
+    val_losses = [float(v) for v in lines["VAE val_losses"].split()]
+    assert len(losses) == len(val_losses) == 3
+    assert losses[-1] < losses[0] and 100 < losses[-1] < 250   # 784 * BCE + KL per digit, falling
+    assert 100 < val_losses[-1] < 250
+    assert lines["VAE encoded shape"] == "(500, 2)"
+    low, high = map(float, lines["VAE manifold range"].split())
+    assert 0 <= low < high <= 1
+    from PIL import Image
+    for name in ("vae_mlp.png", "vae_encoder.png"):
+        with Image.open(tmp_path / name) as im:
+            assert im.format == "PNG" and im.width > 100
+    svg = (tmp_path / "vae_generator.svg").read_text()
+    assert svg.count('class="node"') == 3          # input, decoder_h, decoder_mean

@@ -161,7 +161,7 @@ def test_the_report_as_a_browser_shows_it(saved_cnn, tmp_path):
     assert main(["inspect", str(saved_cnn), "--out", str(out)]) == 0
     page = open_page(out, str(tmp_path / "chromium-profile"))
     assert page["title"] == "lamina report: cnn.lamina"
-    assert len(page["images"]) == 9
+    assert len(page["images"]) == 10  # 9 figures + the architecture picture (SVG)
     bad = [im for im in page["images"] if not im["complete"] or im["naturalWidth"] == 0]
     assert not bad, f"images that did not load: {bad}"
     assert page["errors"] == []

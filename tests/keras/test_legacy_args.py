@@ -132,7 +132,6 @@ def test_custom_layer_with_its_own_output_dim_keeps_it():
 
 
 @pytest.mark.parametrize("make,match", [
-    (lambda: K1.Dense(3, weights=[np.zeros((2, 3)), np.zeros(3)]), r"weights=\[...\].*set_weights"),
     (lambda: K1.Convolution2D(4, 3, 3, border_mode="full"), "border_mode='full'.*ZeroPadding2D"),
     (lambda: K1.Dense(3, output_dim=4, units=4), "both output_dim= .*units="),
     (lambda: K1.Conv2D(4, 3, dim_ordering="xy"), "dim_ordering='xy'.*data_format"),

@@ -89,8 +89,8 @@ def test_keras1_merge_function_and_keras2_merge_module():
     ("layers", "Highway", "Keras 2 removed Highway"),
     ("layers", "Cropping2D", "lamina has no Cropping2D layer"),
     ("layers.core", "TimeDistributedDense", "Dense applies to the last axis"),
-    ("callbacks", "TensorBoard", "CSVLogger"),
-    ("utils", "plot_model", "summary"),
+    ("callbacks", "RemoteMonitor", "LambdaCallback"),
+    ("utils", "print_summary", "summary"),
     ("datasets", "boston_housing", "boston_housing"),
     ("models", "clone_model", "model_from_json"),
 ])

@@ -14,9 +14,10 @@ from .._twins import twin_all
 globals().update(twin_all({name: getattr(_layers, name) for name in _lamina_layers}))
 from . import advanced_activations, convolutional, core, merge, noise, normalization, pooling  # noqa: F401
 from ._legacy import AtrousConvolution1D, AtrousConvolution2D, Merge, missing_name
+from .advanced_activations import ThresholdedReLU
 
 __all__ = [*_lamina_layers, "AtrousConvolution1D", "AtrousConvolution2D", "Merge", "merge", "core",
-           "convolutional", "pooling", "normalization", "advanced_activations", "noise"]
+           "convolutional", "pooling", "normalization", "advanced_activations", "noise", "ThresholdedReLU"]
 
 
 def __getattr__(name):

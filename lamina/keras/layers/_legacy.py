@@ -60,7 +60,7 @@ _REMOVED = {"Highway": "Keras 2 removed Highway; write it as a custom Layer",
 _KERAS_LAYERS = frozenset(
     "Conv3D Convolution3D Conv3DTranspose SeparableConv1D SeparableConvolution1D Cropping1D Cropping2D Cropping3D "
     "UpSampling1D UpSampling3D ZeroPadding1D ZeroPadding3D LocallyConnected1D LocallyConnected2D MaxPooling3D "
-    "AveragePooling3D MaxPool3D AvgPool3D GlobalMaxPooling3D GlobalAveragePooling3D ThresholdedReLU "
+    "AveragePooling3D MaxPool3D AvgPool3D GlobalMaxPooling3D GlobalAveragePooling3D "
     "ActivityRegularization AlphaDropout SpatialDropout1D SpatialDropout3D Dot dot LayerNormalization "
     "Attention MultiHeadAttention".split())
 
