@@ -29,6 +29,14 @@ def _structure_like(structure, values_iter):
     return [_structure_like(v, values_iter) for v in structure]
 
 
+def _input_masks(masks, in_spec):
+    """The masks of a multi-input step (a list, or None when no input has one)."""
+    if isinstance(in_spec, dict):
+        return None
+    found = [masks[v] for v in in_spec]
+    return found if any(f is not None for f in found) else None
+
+
 class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
     """A network: layers connected in a graph, with training and saving methods.
 
@@ -152,9 +160,11 @@ class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
         self._output_slots = [slot(t) for t in self.outputs]
         self._n_slots = len(slots)
 
-    def _walk(self, inputs: list, apply) -> list:
-        """Run the plan: ``apply(layer, args, kwargs, takes_training)`` per step; returns the outputs."""
+    def _walk(self, inputs: list, apply, with_masks=False) -> list:
+        """Run the plan: ``apply(layer, args, kwargs, takes_training)`` per step; returns the outputs.
+        With ``with_masks`` a mask per slot travels along (Keras compute_mask / mask=)."""
         vals = [None] * self._n_slots
+        masks = [None] * self._n_slots if with_masks else None
         for s, x in zip(self._input_slots, inputs):
             vals[s] = x
         for layer, in_spec, kwargs, out_slots, takes_training in self._steps:
@@ -164,18 +174,27 @@ class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
                 a = {k: vals[v] for k, v in in_spec.items()}
             else:
                 a = [vals[v] for v in in_spec]
+            m = None
+            if masks is not None:  # mask propagation
+                m = masks[in_spec] if isinstance(in_spec, int) else _input_masks(masks, in_spec)
+                if m is not None and layer._call_takes_mask:
+                    kwargs = {**kwargs, "mask": m}
             out = apply(layer, a, kwargs, takes_training)
             if len(out_slots) == 1:
                 vals[out_slots[0]] = out
             else:
                 for s, o in zip(out_slots, out):
                     vals[s] = o
+            if masks is not None and (m is not None or layer._makes_mask):  # mask propagation
+                out_mask = layer.compute_mask(a, m)
+                for s, om in zip(out_slots, out_mask if len(out_slots) > 1 else [out_mask]):
+                    masks[s] = om
         return [vals[s] for s in self._output_slots]
 
     def _run_graph(self, inputs, training=None):
         def apply(layer, a, kwargs, takes_training):
             return layer(a, training=training, **kwargs) if takes_training else layer(a, **kwargs)
-        outs = self._walk(self._flatten_inputs(inputs), apply)
+        outs = self._walk(self._flatten_inputs(inputs), apply, with_masks=True)
         if isinstance(self._nested_outputs, KerasTensor):
             return outs[0]
         return _structure_like(self._nested_outputs, iter(outs))

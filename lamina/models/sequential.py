@@ -109,9 +109,13 @@ class Sequential(Model):
             self.to(device)
 
     def call(self, inputs, training=None):
-        x = inputs
+        x, mask = inputs, None
         for layer in self._seq_layers:
-            x = layer(x, training=training) if layer._call_takes_training else layer(x)
+            kw = {"mask": mask} if mask is not None and layer._call_takes_mask else {}  # mask propagation
+            y = layer(x, training=training, **kw) if layer._call_takes_training else layer(x, **kw)
+            if mask is not None or layer._makes_mask:  # mask propagation
+                mask = layer.compute_mask(x, mask)
+            x = y
         return x
 
     @property
