@@ -339,7 +339,10 @@ class StackedRNNCells(Layer):
         if not cells or any(not hasattr(c, "state_size") or not hasattr(c, "call") for c in cells):
             raise ValueError(f"StackedRNNCells expects a non-empty list of cells (objects with call(inputs, states) "
                              f"and state_size), e.g. [LSTMCell(32), LSTMCell(16)]. Received: cells={cells!r}.")
-        self.cells = torch.nn.ModuleList(cells) if all(isinstance(c, torch.nn.Module) for c in cells) else cells
+        self.cells = cells
+        for i, cell in enumerate(cells):  # registered one by one so that their weights are this layer's
+            if isinstance(cell, torch.nn.Module):
+                self.add_module(f"cell_{i}", cell)
 
     @staticmethod
     def _sizes(cell):
