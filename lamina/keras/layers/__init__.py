@@ -9,9 +9,13 @@ from ...layers import *  # noqa: F401,F403 - the namespace re-exports every lami
 from ...layers import __all__ as _lamina_layers
 from . import advanced_activations, convolutional, core, merge, noise, normalization, pooling  # noqa: F401
 from ._legacy import AtrousConvolution1D, AtrousConvolution2D, Merge, missing_name
+# Keras 2.2.4 recurrent layers (hard-sigmoid gates, GRU reset_after=False, Keras 1 names)
+from . import embeddings, recurrent, wrappers  # noqa: F401
+from .recurrent import GRU, LSTM, Embedding, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell  # noqa: F401
 
 __all__ = [*_lamina_layers, "AtrousConvolution1D", "AtrousConvolution2D", "Merge", "merge", "core",
-           "convolutional", "pooling", "normalization", "advanced_activations", "noise"]
+           "convolutional", "pooling", "normalization", "advanced_activations", "noise", "recurrent",
+           "embeddings", "wrappers"]
 
 
 def __getattr__(name):
