@@ -18,6 +18,8 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .. import activations as _activations
+from .._errors import positive_int
+from .._naming import to_snake_case
 from .._registry import deserialize, serialize
 from .base import InputSpec, Layer, format_shape
 from .rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells, _Cell
@@ -339,8 +341,11 @@ class _Builtin(RNN):
     _cell_args: tuple = ()
 
     def __init__(self, cell_kwargs, rnn_kwargs, **kwargs):
+        positive_int(type(self).__name__, "units", cell_kwargs["units"],
+                     f"Pass the output width, e.g. {type(self).__name__}(32).")
         base = {k: kwargs.pop(k) for k in ("trainable", "dtype") if k in kwargs}
-        cell = self._cell_class(**cell_kwargs, **base)
+        # a fixed cell name (as in Keras: 'lstm/lstm_cell/kernel'), so saved weight paths are stable
+        cell = self._cell_class(**cell_kwargs, **base, name=to_snake_case(self._cell_class.__name__))
         super().__init__(cell, **rnn_kwargs, **base, **kwargs)
 
     def get_config(self):

@@ -100,7 +100,8 @@ class Bidirectional(_Wrapper):
         if not isinstance(layer, Layer) or not hasattr(layer, "go_backwards"):
             raise ValueError(f"Bidirectional expects a recurrent layer such as LSTM(32). Received: layer={layer!r}.")
         super().__init__(**kwargs)
-        self.merge_mode = check_choice("Bidirectional", "merge_mode", merge_mode, list(_MERGE_MODES))
+        self.merge_mode = None if merge_mode is None else check_choice("Bidirectional", "merge_mode", merge_mode,
+                                                                        [m for m in _MERGE_MODES if m])
         base = layer.name.removeprefix("forward_").removeprefix("backward_")
         self.forward_layer = _copy_layer(layer, f"forward_{base}")
         if backward_layer is None:
