@@ -1,0 +1,21 @@
+"""Sequence models written by real Keras 3 (.h5 and .keras fixtures, see fixtures/make_sequence_fixtures.py)
+load in lamina and predict what Keras predicted (Keras 3 semantics)."""
+import os
+
+import numpy as np
+import pytest
+
+from lamina.models import load_model
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+PARAMS = {"text": 30 * 6 + 2 * 4 * (4 * 10 + 4) + 3 * (5 * 13 + 5) + 12, "rows": 21 + 8 + 3 * (3 * 5 + 6) + 4}
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("ext", ["h5", "keras"])
+@pytest.mark.parametrize("name", ["text", "rows"])
+def test_keras3_sequence_files_predict_as_keras_did(name, ext):
+    data = np.load(os.path.join(HERE, f"{name}.npz"))
+    model = load_model(os.path.join(HERE, f"{name}.{ext}"))
+    assert model.count_params() == PARAMS[name]
+    np.testing.assert_allclose(model.predict(data["x"], verbose=0), data["y"], atol=1e-5)
