@@ -8,7 +8,10 @@ import pytest
 from lamina.models import load_model
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
-PARAMS = {"text": 30 * 6 + 2 * 4 * (4 * 10 + 4) + 3 * (5 * 13 + 5) + 12, "rows": 21 + 8 + 3 * (3 * 5 + 6) + 4}
+# Embedding 30x6, Bidirectional LSTM(4) on 6 features, GRU(5, reset_after=False) on 8, Dense 5->2
+# SimpleRNN(3) on 4 features, TimeDistributed Dense 3->2, GRU(3) on 2, Dense 3->1
+PARAMS = {"text": 180 + 2 * 4 * (4 * (6 + 4) + 4) + 3 * (5 * (8 + 5) + 5) + 12,
+          "rows": 3 * (4 + 3) + 3 + 8 + 3 * (3 * (2 + 3) + 6) + 4}
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
