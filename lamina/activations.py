@@ -33,7 +33,12 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 
 
 def sigmoid(x):
-    return torch.sigmoid(x)
+    out = torch.sigmoid(x)
+    # The logits ride along so crossentropy can work in log space (Keras does the same);
+    # the tensor is this call's own, so no other caller sees it.
+    out._keras_logits = x
+    out._keras_activation = "sigmoid"
+    return out
 
 
 def tanh(x):
@@ -41,7 +46,11 @@ def tanh(x):
 
 
 def softmax(x, axis=-1):
-    return torch.softmax(x, dim=axis)
+    out = torch.softmax(x, dim=axis)
+    if axis == -1 or axis == x.dim() - 1:
+        out._keras_logits = x
+        out._keras_activation = "softmax"
+    return out
 
 
 def log_softmax(x, axis=-1):

@@ -8,7 +8,7 @@ from .. import config as _config
 from .._errors import check_choice, positive_int
 from ..layers import Dense, GlobalAveragePooling2D, GlobalMaxPooling2D, Input
 from ..models.functional import Model
-from ..models.symbolic import KerasTensor
+from ..graph import KerasTensor
 from . import imagenet_utils, weights as _weights
 
 __all__: list[str] = []

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import urllib.error
 import urllib.request
 import zipfile
@@ -45,6 +46,8 @@ class Architecture:
             'dense', 'dense_chw' (first Dense after a Flatten) or 'vector'; None if unsupported.
         torchvision_top: prefix of the state-dict keys of torchvision's classifier, e.g. 'classifier.'.
         torchvision_refusal: why torchvision's weights cannot be used, when ``torchvision`` is None.
+        auto_named: some weighted layers keep Keras's auto-names (``conv2d_7``), whose numbers depend on
+            what else was built before; such layers are matched by their order of creation per class.
     """
 
     name: str
@@ -52,6 +55,7 @@ class Architecture:
     torchvision: Callable | None = None
     torchvision_top: str = ""
     torchvision_refusal: str = ""
+    auto_named: bool = False
 
 
 # ---------------------------------------------------------------------------------- cache + download
@@ -246,9 +250,12 @@ def load_weights(model, path, arch: Architecture) -> None:
     import h5py
 
     path = os.fspath(path)
+    keys: dict = {}
     if h5py.is_hdf5(path):
         sources = _read_keras_h5(path)
-        names = {layer.name for layer in model.layers}
+        if arch.auto_named:
+            keys, sources = _creation_order_keys(model, sources)
+        names = {keys.get(layer.name, layer.name) for layer in model.layers}
         extras = [(entries[0][0], entries[0][2]) for name, entries in sources.items()
                   if entries and name not in names and name not in arch.top_layers]
         kind = "Keras weights file"
@@ -258,13 +265,37 @@ def load_weights(model, path, arch: Architecture) -> None:
     else:
         model.load_weights(path)
         return
-    plan = _check(model, sources, extras, arch, path, kind)
+    plan = _check(model, sources, extras, arch, path, kind, keys)
     with torch.no_grad():
         for layer, arrays in plan:
             layer.set_weights(arrays)
 
 
-def _check(model, sources, extras, arch, path, kind):
+def _creation_order_keys(model, sources):
+    """Match auto-named layers by creation order, not by number: Keras 2 files number from 1
+    (``conv2d_1`` is the first Conv2D), a fresh Keras 3 or lamina session from 0 (``conv2d``), a
+    later build in the same session from wherever the counter stood. Each auto-name becomes
+    ``<base>#<rank among that base's names>`` on both sides. Returns (layer name -> key, sources by key).
+    """
+    from .._naming import to_snake_case
+    bases = {to_snake_case(type(layer).__name__) for layer in model.layers}
+    pattern = re.compile(r"^(" + "|".join(re.escape(b) for b in sorted(bases)) + r")(?:_(\d+))?$")
+
+    def renumber(names):
+        groups: dict[str, list] = {}
+        for name in names:
+            m = pattern.match(name)
+            if m:
+                groups.setdefault(m.group(1), []).append((int(m.group(2) or 0), name))
+        return {name: f"{base}#{rank}" for base, items in groups.items()
+                for rank, (_, name) in enumerate(sorted(items))}
+
+    ours = renumber([layer.name for layer in model.layers])
+    theirs = renumber(list(sources))
+    return ours, {theirs.get(name, name): entries for name, entries in sources.items()}
+
+
+def _check(model, sources, extras, arch, path, kind, keys=None):
     where = f"Cannot load {kind} '{path}' into {arch.name} '{model.name}'"
     other = " The file was saved from another architecture or configuration; build the model that matches it."
     plan = []
@@ -273,7 +304,7 @@ def _check(model, sources, extras, arch, path, kind):
         if not items:
             continue
         want = [(f"{layer.name}/{rec.name}", layer._keras_shape(owner, rec)) for owner, rec in items]
-        entries = sources.get(layer.name)
+        entries = sources.get((keys or {}).get(layer.name, layer.name))
         if entries is None:
             held = [n for n, e in sources.items() if e]
             listed = ", ".join(repr(n) for n in held[:6]) + (", ..." if len(held) > 6 else "")

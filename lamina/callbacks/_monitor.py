@@ -19,7 +19,7 @@ _UP_WORDS = ("acc", "auc", "precision", "recall", "f1", "fbeta", "iou", "r2", "c
              "true_positives", "true_negatives", "specificity", "sensitivity")
 
 
-def _aliases(key: str) -> list[str]:
+def metric_aliases(key: str) -> list[str]:
     """Other spellings of a log key: Keras 2 wrote 'acc'/'val_acc' and 'lr' where Keras 3 writes
     'accuracy'/'val_accuracy' and 'learning_rate'; the course code monitors the old names."""
     out = []
@@ -36,7 +36,7 @@ def lookup(logs: dict, key: str):
     """The value of ``key`` in ``logs`` (or of its Keras 2/3 alias), or None when absent."""
     if key in logs:
         return logs[key]
-    for alt in _aliases(key):
+    for alt in metric_aliases(key):
         if alt in logs:
             return logs[alt]
     return None
@@ -117,7 +117,7 @@ def _auto_direction(monitor: str, model) -> str:
         return "min"
     # A compiled metric object may say which way is better, as Keras metrics do (_direction 'up'/'down').
     for m in _model_metrics(model):
-        if getattr(m, "name", None) in (name, *_aliases(name)):
+        if getattr(m, "name", None) in (name, *metric_aliases(name)):
             direction = getattr(m, "_direction", None) or getattr(m, "direction", None)
             if direction in ("up", "max"):
                 return "max"

@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_datasets_parser(sub)
     from .compat import add_parser as add_compat_parser  # argparse only, no torch
     add_compat_parser(sub)
+    from .compare import add_parser as add_compare_parser  # argparse only, no torch
+    add_compare_parser(sub)
     return parser
 
 
@@ -103,6 +105,8 @@ def main(argv=None) -> int:
             from .datasets import run
         elif args.command == "compat":
             from .compat import run
+        elif args.command == "compare":
+            from .compare import run
         else:
             from .predict import run
         return run(args) or 0

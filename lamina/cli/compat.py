@@ -22,6 +22,6 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..compat._runner import main
+    from ..compat import main
     argv = (["--quiet"] if args.quiet else []) + [args.path, *args.args]
     return main(argv, prog="lamina compat")

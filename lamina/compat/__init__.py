@@ -12,9 +12,10 @@ In your own process: :func:`install` (then ``import keras`` gives lamina), :func
 """
 from __future__ import annotations
 
-from ._state import quiet
+from ._state import LegacyNameError, is_quiet, quiet, warn_legacy
 
-__all__ = ["install", "uninstall", "run_script", "run_notebook", "main", "quiet"]
+__all__ = ["install", "uninstall", "run_script", "run_notebook", "main", "quiet", "is_quiet", "warn_legacy",
+           "LegacyNameError"]
 
 
 def install(tensorflow: bool = True) -> None:
@@ -41,7 +42,7 @@ def run_notebook(path, argv=None):
     return _run(path, argv)
 
 
-def main(argv=None) -> int:
+def main(argv=None, prog: str = "python -m lamina.compat") -> int:
     """``python -m lamina.compat script.py|notebook.ipynb [args...]``."""
     from ._runner import main as _main
-    return _main(argv)
+    return _main(argv, prog=prog)

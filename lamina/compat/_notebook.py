@@ -120,7 +120,9 @@ def run_notebook(path, argv=None):
     import warnings
     warnings.filterwarnings("ignore", message=".*non-interactive.*cannot be shown", category=UserWarning)
     from . import install
+    from ._seeding import seed_lamina_with_numpy
     install()
+    seed_lamina_with_numpy()
     path = os.fspath(path)
     cwd = os.path.dirname(os.path.abspath(path))
     sys.argv = [path, *(argv or [])]

@@ -23,10 +23,12 @@ def build_parser(prog: str = "python -m lamina.compat") -> argparse.ArgumentPars
 def run_script(path, argv=None):
     """Run ``path`` as ``__main__`` with ``keras`` served by lamina; returns the script's globals."""
     from . import install
+    from ._seeding import seed_lamina_with_numpy
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No such script: '{path}'.")
     install()
+    seed_lamina_with_numpy()
     sys.argv = [path, *(argv or [])]
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     return runpy.run_path(path, run_name="__main__")

@@ -1,10 +1,9 @@
-"""Process-wide state of the Keras compatibility layer: legacy mode and its warnings.
+"""The warnings of the Keras compatibility layer: each legacy form warns once.
 
 Kept tiny and free of torch so that ``lamina.compat`` and ``lamina --help`` stay fast.
 
-Legacy mode is switched on by importing :mod:`lamina.keras` (or by the runner,
-``python -m lamina.compat``). In legacy mode ``compile(optimizer='adadelta')`` uses the
-Keras 2 default learning rates, as classic code expects.
+Nothing here switches behaviour: the classic forms live on the classes that
+:mod:`lamina.keras` exports, so importing it changes nothing for ``lamina.*`` code.
 
 Every legacy form warns once per process with a :class:`DeprecationWarning` that names
 the modern form. ``LAMINA_QUIET_LEGACY=1`` or :func:`quiet` silences them all (lamina's
@@ -16,9 +15,8 @@ import os
 import sys
 import warnings
 
-__all__ = ["enable_legacy", "legacy_enabled", "warn_legacy", "quiet", "is_quiet", "LegacyNameError"]
+__all__ = ["warn_legacy", "quiet", "is_quiet", "LegacyNameError"]
 
-_LEGACY = False
 _QUIET = False
 _WARNED: set[str] = set()
 _FILTER_MESSAGE = r".*Keras [12]\b"
@@ -30,18 +28,6 @@ class LegacyNameError(ImportError):
     An ImportError (not an AttributeError) so that ``from keras.layers import X`` shows
     the message instead of Python's generic "cannot import name".
     """
-
-
-def enable_legacy() -> None:
-    """Switch on legacy mode (Keras 2 defaults for optimizer names in compile)."""
-    global _LEGACY
-    _LEGACY = True
-    if is_quiet():
-        _install_filter()
-
-
-def legacy_enabled() -> bool:
-    return _LEGACY
 
 
 def is_quiet() -> bool:

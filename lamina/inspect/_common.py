@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import warnings
-import weakref
 from contextlib import contextmanager
 
 import numpy as np
@@ -98,7 +97,7 @@ def _call_order(model) -> list:
     if not getattr(model, "_is_graph_network", False):
         return all_layers(model)
     out = []
-    for step in model._steps:
+    for step in model.graph_plan.steps:
         layer = step[0]
         out.append(layer)
         if hasattr(layer, "_steps") or (hasattr(layer, "layers") and hasattr(layer, "_is_graph_network")):
@@ -254,13 +253,12 @@ class _Stop(Exception):
     """Raised by a hook to end a forward pass once the wanted outputs are recorded."""
 
 
-def trace(model, x: torch.Tensor, layers=None, stop_early: bool = False, swap_activation=None):
+def trace(model, x: torch.Tensor, layers=None, stop_early: bool = False):
     """Run the model once on x, recording layer outputs.
 
     Args:
         layers: layers to record (None: every layer, in call order).
         stop_early: end the forward pass as soon as every wanted layer has run.
-        swap_activation: a layer whose activation runs as linear during this pass (for logits).
 
     Returns:
         (records, output): records is a list of (layer, output tensor) in call order (first call of
@@ -283,11 +281,6 @@ def trace(model, x: torch.Tensor, layers=None, stop_early: bool = False, swap_ac
         return hook
 
     handles = [l.register_forward_hook(make_hook(l)) for l in wanted]
-    saved = None
-    if swap_activation is not None:
-        from ..activations import linear
-        saved = swap_activation.activation
-        swap_activation.activation = linear
     out = None
     try:
         out = model(x, training=False)
@@ -296,8 +289,6 @@ def trace(model, x: torch.Tensor, layers=None, stop_early: bool = False, swap_ac
     finally:
         for h in handles:
             h.remove()
-        if swap_activation is not None:
-            swap_activation.activation = saved
     return records, out
 
 
@@ -317,53 +308,10 @@ def layer_formats(model, records) -> dict:
     return out
 
 
-_OUTPUT_LAYER: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def logit_layer(model):
-    """The layer whose softmax/sigmoid makes the model's output, or None (no swap possible).
-
-    Graph models are read from their graph; for a subclassed model one probe pass finds the layer
-    whose output the model returns unchanged (cached per model).
-    """
-    from .. import activations as _activations
-    layer = None
-    if getattr(model, "_is_graph_network", False):
-        if len(model.outputs) == 1:
-            candidate = model.outputs[0]._keras_history[0]
-            owner = model
-            while getattr(candidate, "_is_graph_network", False) and len(candidate.outputs) == 1:
-                owner, candidate = candidate, candidate.outputs[0]._keras_history[0]
-            if sum(1 for step in owner._steps if step[0] is candidate) == 1:
-                layer = candidate
-    elif model in _OUTPUT_LAYER:
-        ref = _OUTPUT_LAYER[model]
-        layer = ref() if ref is not None else None
-    else:
-        layer = _probe_output_layer(model)
-        _OUTPUT_LAYER[model] = weakref.ref(layer) if layer is not None else None
-    if layer is not None and getattr(layer, "activation", None) in (_activations.softmax, _activations.sigmoid):
-        return layer
-    return None
-
-
-def _probe_output_layer(model):
-    shape = getattr(model, "_build_shape", None)
-    if shape is None or isinstance(shape, list) or any(d is None for d in shape[1:]):
-        return None
-    calls: list = []
-    hooks = [l.register_forward_hook(lambda m, i, o, _l=l: calls.append((_l, o)))
-             for l in all_layers(model) if not hasattr(l, "layers")]
-    try:
-        with torch.no_grad():
-            out = model(torch.zeros((1,) + tuple(shape[1:]), device=model_device(model)), training=False)
-    finally:
-        for h in hooks:
-            h.remove()
-    producers = [l for l, o in calls if o is out]
-    if len(producers) != 1 or sum(1 for l, _ in calls if l is producers[0]) != 1:
-        return None
-    return producers[0]
+def logits_of(scores: torch.Tensor) -> torch.Tensor:
+    """The scores before the output's softmax/sigmoid when the output carries them (lamina's
+    softmax and sigmoid attach their input as ``_keras_logits``), else the scores themselves."""
+    return getattr(scores, "_keras_logits", scores)
 
 
 def first_output(out):

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._common import (as_rgb, check_model, first_output, input_format, jet, layer_formats, logit_layer,
+from ._common import (as_rgb, check_model, first_output, input_format, jet, layer_formats, logits_of,
                       new_figure, one_thread, prepare_images, resolve_layer, to_display, trace)
 
 __all__ = ["grad_cam", "saliency", "occlusion", "overlay_heatmap"]
@@ -75,9 +75,8 @@ def grad_cam(model, image, class_index=None, layer=None, use_logits: bool = True
     check_model(model, what)
     x = prepare_images(model, image, what, single=True)
     fmt_in = input_format(model)
-    swap = logit_layer(model) if use_logits else None
     with torch.enable_grad(), one_thread():
-        records, out = trace(model, x, None, swap_activation=swap)
+        records, out = trace(model, x, None)
         formats = layer_formats(model, records)
         spatial = [(l, o) for l, o in records if isinstance(o, torch.Tensor) and o.dim() == 4
                    and not hasattr(l, "layers")]
@@ -91,7 +90,7 @@ def grad_cam(model, image, class_index=None, layer=None, use_logits: bool = True
             act = next((o for l, o in spatial if l is target), None)
             if act is None:
                 raise ValueError(_no_spatial_message(model, spatial, target, records))
-        scores = first_output(out)
+        scores = logits_of(first_output(out)) if use_logits else first_output(out)
         if scores.dim() != 2:
             raise ValueError(f"{what}: model '{model.name}' outputs shape {tuple(scores.shape)}; Grad-CAM "
                              f"needs class scores (batch, classes).")
@@ -152,9 +151,8 @@ def _three_panel(image, heat, overlay, title):
 
 
 def _scores(model, x, use_logits):
-    swap = logit_layer(model) if use_logits else None
-    _, out = trace(model, x, [], swap_activation=swap)
-    scores = first_output(out)
+    _, out = trace(model, x, [])
+    scores = logits_of(first_output(out)) if use_logits else first_output(out)
     if scores.dim() != 2:
         raise ValueError(f"model '{model.name}' outputs shape {tuple(scores.shape)}; expected class scores "
                          f"(batch, classes).")

@@ -57,7 +57,7 @@ def activation_model(model, layers=None):
 
 def _graph_output(model, layer):
     """The symbolic output of ``layer`` within ``model``'s own graph (not a stale node of it)."""
-    for step_layer, _, _, out_slots, _ in model._steps:
+    for step_layer, _, _, out_slots, _ in model.graph_plan.steps:
         if step_layer is layer:
             for node in model._graph_nodes:
                 if node.layer is layer:

@@ -222,9 +222,9 @@ def _chain(model, state, visit):
 
 
 def _graph(model, state, visit):
-    slots = {s: state for s in model._input_slots}
+    slots = {s: state for s in model.graph_plan.input_slots}
     result = state
-    for layer, in_spec, _, out_slots, _ in model._steps:
+    for layer, in_spec, _, out_slots, _ in model.graph_plan.steps:
         if isinstance(in_spec, int):
             ins = [slots.get(in_spec, state)]
         else:

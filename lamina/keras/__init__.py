@@ -8,11 +8,13 @@ module tree: ``keras.models``, ``keras.layers`` (with ``core``, ``convolutional`
 ``keras.constraints``, ``keras.utils`` (``np_utils``), ``keras.preprocessing.image``,
 ``keras.datasets``, ``keras.applications`` and ``keras.backend``.
 
-Importing it switches on the legacy forms: Keras 1 layer arguments
-(``Dense(output_dim=...)``, ``Convolution2D(32, 3, 3, border_mode='same')``), ``nb_epoch``,
-``fit_generator``, ``predict_classes``, the Keras 2 default learning rates of optimizer
+Its classes take the legacy forms: Keras 1 layer arguments (``Dense(output_dim=...)``,
+``Convolution2D(32, 3, 3, border_mode='same')``), ``nb_epoch``, ``fit_generator``,
+``predict_classes``, the Keras 2 default learning rates of optimizer names, 'acc' log
 names, ... each with one deprecation warning naming the modern form
-(``LAMINA_QUIET_LEGACY=1`` or ``lamina.compat.quiet()`` silences them).
+(``LAMINA_QUIET_LEGACY=1`` or ``lamina.compat.quiet()`` silences them). They are
+subclasses of lamina's own classes, so importing this namespace changes nothing for code
+that uses ``lamina.layers`` and ``lamina.models`` directly.
 
 To run an unchanged script whose imports say ``keras``: ``python -m lamina.compat script.py``.
 
@@ -25,8 +27,6 @@ from __future__ import annotations
 
 import importlib
 
-from ..compat._state import enable_legacy as _enable_legacy
-from ._translate import install as _install_translator
 
 # The Keras release whose API this namespace follows (classic code sometimes checks it).
 __version__ = "2.2.4"
@@ -38,8 +38,6 @@ _NAMES = {"Sequential": "models", "Model": "models", "Input": "layers"}
 
 __all__ = ["__version__", *_SUBMODULES, *_NAMES]
 
-_install_translator()
-_enable_legacy()
 
 
 def __getattr__(name: str):

@@ -13,9 +13,9 @@ import numpy as np
 import torch
 
 from .. import config as _config
-from ..compat._state import warn_legacy
+from ..compat import warn_legacy
 from ..layers.core import InputLayer
-from ..models.symbolic import KerasTensor, is_gradient_layer
+from ..graph import KerasTensor, is_gradient_op
 
 __all__ = ["Function", "LearningPhase", "LEARNING_PHASE"]
 
@@ -129,7 +129,7 @@ class Function:
         self.outputs = outputs
         placeholders = [i for i in inputs if isinstance(i, KerasTensor)]
         self._plan = _plan(placeholders, outputs)
-        self._need_grad = {id(t) for n in self._plan if is_gradient_layer(n.layer) for t in n.input_tensors[1:]}
+        self._need_grad = {id(t) for n in self._plan if is_gradient_op(n.layer) for t in n.input_tensors[1:]}
         self._device = None
 
     def _target_device(self):

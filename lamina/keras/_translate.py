@@ -1,4 +1,5 @@
-"""Keras 1 layer arguments -> Keras 2/3 arguments, installed as ``Layer._argument_translator``.
+"""Keras 1 layer arguments -> Keras 2/3 arguments: the constructor hook of the classic
+namespace's classes (``keras.layers.Dense`` and friends, see ``_twins.py``).
 
 The translator runs before every layer constructor binds its arguments. It renames a
 legacy argument only when the class accepts the modern name and not the legacy one,
@@ -15,17 +16,17 @@ example) keeps it. Each legacy form warns once, naming the modern form::
 
 Three positional ints to a 2-D convolution, ``Conv2D(32, 3, 3)``, are read as Keras 1's
 ``(nb_filter, nb_row, nb_col)``, as Keras 2 read them, unless a Keras 2 keyword
-(``kernel_size``, ``strides``, ``padding``, ``data_format``) is also given; the translator is
-installed by importing :mod:`lamina.keras`, so modern code that passes ``strides`` as a third
-positional argument should name it (``Conv2D(32, 3, strides=2)``) once the namespace is in use.
+(``kernel_size``, ``strides``, ``padding``, ``data_format``) is also given. Only the classic
+namespace's classes read them so: ``lamina.layers.Conv2D(32, 3, 3)`` keeps Keras 3's meaning
+(strides 3), whether or not :mod:`lamina.keras` was imported.
 """
 from __future__ import annotations
 
 import inspect
 
-from ..compat._state import warn_legacy
+from ..compat import warn_legacy
 
-__all__ = ["translate", "install"]
+__all__ = ["translate"]
 
 # legacy name -> modern name (renamed only where the class takes the modern name)
 _RENAMES = {
@@ -159,8 +160,3 @@ def _conv2d_kernel(cls, args, kwargs):
                     f"Keras 1 form; use {name}({filters}, ({rows}, {cols})).")
         return (filters, (rows, cols)), kwargs
     return args, kwargs
-
-
-def install() -> None:
-    from ..layers.base import Layer
-    Layer._argument_translator = staticmethod(translate)

@@ -26,8 +26,8 @@ import torch.nn.functional as F
 
 from .. import config as _config
 from .._naming import clear_session as _clear_names
-from ..compat._state import warn_legacy
-from ..models.symbolic import KerasTensor, symbolic_gradients, symbolic_op
+from ..compat import warn_legacy
+from ..graph import KerasTensor, symbolic_gradients, symbolic_op
 from ._function import LEARNING_PHASE, Function, LearningPhase
 
 _DIM_ORDERINGS = {"tf": "channels_last", "th": "channels_first"}

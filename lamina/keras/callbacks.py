@@ -6,7 +6,7 @@ accuracy whether the model logs ``'acc'`` or ``'accuracy'``.
 from ..callbacks import *  # noqa: F401,F403
 from ..callbacks import __all__ as _all
 from ..callbacks import Callback
-from ..compat._state import LegacyNameError
+from ..compat import LegacyNameError
 
 __all__ = [*_all, "BaseLogger", "ProgbarLogger"]
 

@@ -18,7 +18,7 @@ names with the Keras 2 default learning rates.
 from __future__ import annotations
 
 from .. import optimizers as _opt
-from ..compat._state import warn_legacy
+from ..compat import warn_legacy
 from ..optimizers import LEGACY_LEARNING_RATES, Optimizer, deserialize, schedules, serialize
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam", "AdamW", "get",

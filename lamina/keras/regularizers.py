@@ -1,5 +1,5 @@
 """``keras.regularizers``: l1, l2, l1_l2 (and Keras 1's ``l1l2``)."""
-from ..compat._state import warn_legacy
+from ..compat import warn_legacy
 from ..regularizers import *  # noqa: F401,F403
 from ..regularizers import __all__ as _all
 from ..regularizers import l1_l2

@@ -1,6 +1,6 @@
 """Keras layers on torch."""
 from .activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
-from .base import InputSpec, Layer
+from .base import InputSpec, Layer, LossScope
 from .convolutional import (Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D,
                             Convolution2DTranspose, Deconvolution2D)
 from .depthwise import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
@@ -25,7 +25,7 @@ from .wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
     # base and core
-    "Layer", "InputSpec", "Input", "InputLayer", "Dense", "Activation", "Lambda",
+    "Layer", "InputSpec", "LossScope", "Input", "InputLayer", "Dense", "Activation", "Lambda",
     # convolutional
     "Conv1D", "Conv2D", "Conv2DTranspose", "Convolution1D", "Convolution2D", "Convolution2DTranspose",
     "Deconvolution2D",

@@ -1,7 +1,6 @@
 """Advanced activation layers: ReLU, LeakyReLU, Softmax, ELU, PReLU."""
 from __future__ import annotations
 
-import warnings
 
 import torch
 import torch.nn.functional as F
@@ -12,7 +11,6 @@ from .base import InputSpec, Layer, format_shape
 
 __all__ = ["ReLU", "LeakyReLU", "Softmax", "ELU", "PReLU"]
 
-_WARNED_ALPHA = False  # legacy forms warn once per process
 
 
 def _non_negative(owner, arg, value, allow_none=False):
@@ -79,11 +77,8 @@ class LeakyReLU(Layer):
 
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
-            global _WARNED_ALPHA
-            if not _WARNED_ALPHA:
-                _WARNED_ALPHA = True
-                warnings.warn("LeakyReLU(alpha=...) is the Keras 2 name; use negative_slope=... .",
-                              DeprecationWarning, stacklevel=2)
+            from ..compat import warn_legacy
+            warn_legacy("LeakyReLU.alpha", "LeakyReLU(alpha=...) is the Keras 2 name; use negative_slope=... .")
             negative_slope = kwargs.pop("alpha")
         super().__init__(**kwargs)
         self.negative_slope = _non_negative("LeakyReLU", "negative_slope", negative_slope)

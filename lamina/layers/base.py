@@ -13,6 +13,7 @@ Shapes given to ``build``/``compute_output_shape`` are Keras shapes: tuples with
 from __future__ import annotations
 
 import inspect
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,9 +25,11 @@ from .. import config as _config
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
 from .._naming import reserve_name, to_snake_case, unique_name
+from ..graph import KerasTensor, nest, symbolic_call
 from .._registry import register, serialize
+from ..mixed_precision.policy import LayerPolicyMixin
 
-__all__ = ["Layer", "InputSpec"]
+__all__ = ["Layer", "InputSpec", "LossScope", "current_loss_scope"]
 
 
 @dataclass
@@ -49,31 +52,49 @@ class _WeightRecord:
     constraint: Any = None   # applied in Keras layout after each optimizer step
 
 
-# Set by the training engine while it runs a step: layers append activity
-# regularization terms and add_loss() values here.
-_loss_collector: list | None = None
+# The add_loss() values and activity penalties of the forward pass running in this
+# thread. Each outermost layer call opens its own scope, and the training step opens one
+# around its forward pass and loss, so concurrent calls on one model never see each
+# other's losses. (A threading.local rather than a ContextVar: torch.compile traces it.)
+_LOCAL = threading.local()
 
 
-def _collect_loss(value) -> None:
-    if _loss_collector is not None:
-        _loss_collector.append(value)
+class LossScope:
+    """Collects the losses layers add during one forward pass (``with LossScope() as scope:``).
+
+    ``scope.losses`` lists the values in the order they were added. Used by the training
+    step; a plain ``model(x)`` call opens one itself and publishes what it collected to
+    ``layer.losses`` of the layers that added them.
+    """
+
+    __slots__ = ("entries", "_token")
+
+    def __init__(self):
+        self.entries: list = []   # (layer, value)
+
+    @property
+    def losses(self) -> list:
+        return [v for _, v in self.entries]
+
+    def add(self, layer, value) -> None:
+        self.entries.append((layer, value))
+
+    def __enter__(self) -> "LossScope":
+        self._token = getattr(_LOCAL, "scope", None)
+        _LOCAL.scope = self
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _LOCAL.scope = self._token
 
 
-_KerasTensor = None
+def current_loss_scope() -> "LossScope | None":
+    """The loss scope of the forward pass running in this thread, or None."""
+    return getattr(_LOCAL, "scope", None)
 
 
 def _is_symbolic(x) -> bool:
-    global _KerasTensor
-    if _KerasTensor is None:
-        from ..models.symbolic import KerasTensor
-        _KerasTensor = KerasTensor
-    if isinstance(x, _KerasTensor):
-        return True
-    if isinstance(x, (list, tuple)):
-        return any(isinstance(v, _KerasTensor) for v in x)
-    if isinstance(x, dict):
-        return any(isinstance(v, _KerasTensor) for v in x.values())
-    return False
+    return any(isinstance(v, KerasTensor) for v in nest.flatten(x))
 
 
 def _shape_of(x):
@@ -105,14 +126,16 @@ def format_shape(shape) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-class Layer(nn.Module):
+class Layer(LayerPolicyMixin, nn.Module):
     """Base class of every lamina layer (and of Model)."""
 
     input_spec: InputSpec | None = None
     # True when call() returns an output shaped like its input (activations, dropout, ...).
     _elementwise = False
 
-    # Set by lamina.keras (legacy Keras 1/2 arguments): (cls, args, kwargs) -> (args, kwargs).
+    # A class-level hook, (cls, args, kwargs) -> (args, kwargs), run before the constructor binds
+    # its arguments. lamina's own classes have none; the classic ``lamina.keras`` namespace
+    # defines subclasses that translate Keras 1 arguments with it.
     _argument_translator = None
 
     def __init_subclass__(cls, **kwargs):
@@ -125,7 +148,9 @@ class Layer(nn.Module):
         cls._makes_mask = cls.compute_mask is not Layer.compute_mask
         if "__init__" in cls.__dict__:
             cls.__init__ = _checked_init(cls, cls.__dict__["__init__"])
-        if not cls.__name__.startswith("_"):  # private bases (_Conv, _Pooling, ...) are not loadable names
+        # Private bases (_Conv, _Pooling, ...) are not loadable names, and the classic namespace's
+        # twins (lamina.keras) load under their lamina class's name.
+        if not cls.__name__.startswith("_") and not cls.__dict__.get("_keras_namespace"):
             register("layer")(cls)
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
@@ -143,7 +168,7 @@ class Layer(nn.Module):
             reserve_name(name)
         self.name = name
         self._trainable = bool(trainable)
-        self._dtype = dtype
+        self._init_dtype_policy(dtype)  # dtype_policy, compute_dtype, variable_dtype (lamina.mixed_precision)
         self.built = False
         self._weight_records: list[_WeightRecord] = []
         self._inbound_nodes: list = []
@@ -214,29 +239,54 @@ class Layer(nn.Module):
     def forward(self, *args, **kwargs):
         return self.call(*args, **kwargs)
 
+    def __prepare_scriptable__(self):
+        raise TypeError(f"torch.jit.script cannot compile '{self.name}' ({type(self).__name__}): lamina layers run "
+                        f"Keras's Python logic (lazy build, shape checks, dtype policies) that TorchScript cannot "
+                        f"compile. Use torch.jit.trace(model, example_input), or model.export(path, "
+                        f"format='torchscript' | 'torch_export' | 'onnx').")
+
     # ------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
         inputs = args[0] if args else kwargs.get("inputs")
         if not isinstance(inputs, torch.Tensor):
             if _is_symbolic(inputs):
-                from ..models.symbolic import symbolic_call
                 return symbolic_call(self, args, kwargs)
             inputs, args, kwargs = self._convert_inputs(inputs, args, kwargs)
         if not self.built:
             self._build_for(_shape_of(inputs), device=_first_device(inputs))
         if "training" in kwargs and not self._call_takes_training:
             del kwargs["training"]
+        scope = getattr(_LOCAL, "scope", None)
+        if scope is not None:
+            return self._run_call(scope, inputs, args, kwargs)
+        with LossScope() as scope:   # the outermost call: its losses are this call's own
+            out = self._run_call(scope, inputs, args, kwargs)
+        self._publish_losses(scope)
+        return out
+
+    def _run_call(self, scope, inputs, args, kwargs):
         try:
-            out = nn.Module.__call__(self, *args, **kwargs)
+            out = (nn.Module.__call__(self, *args, **kwargs) if self._policy_call is None
+                   else self._policy_call(self, args, kwargs))  # autocast / input casts of a dtype policy
         except RuntimeError as err:
             self._explain_runtime_error(inputs, err)
             raise
-        if _loss_collector is not None and self.activity_regularizer is not None:
-            outs = out if isinstance(out, (list, tuple)) else [out]
-            for o in outs:
+        if self.activity_regularizer is not None and not torch.is_inference_mode_enabled():
+            for o in (out if isinstance(out, (list, tuple)) else [out]):
                 # tf.keras divides the activity penalty by the batch size.
-                _loss_collector.append(self.activity_regularizer(o) / o.shape[0])
+                scope.add(self, self.activity_regularizer(o) / o.shape[0])
         return out
+
+    def _publish_losses(self, scope) -> None:
+        """Record the losses of a finished outermost call on the layers that added them
+        (what ``layer.losses`` reports); a call that adds none clears earlier ones."""
+        if not scope.entries and not self.__dict__.get("_published_losses", False):
+            return
+        for layer in self._flatten_layers():
+            layer.__dict__["_call_losses"] = []
+        for layer, value in scope.entries:
+            layer.__dict__.setdefault("_call_losses", []).append(value)
+        self.__dict__["_published_losses"] = bool(scope.entries)
 
     def _convert_inputs(self, inputs, args, kwargs):
         """numpy arrays (or lists of them) -> tensors on the layer's device, as Keras accepts."""
@@ -251,8 +301,18 @@ class Layer(nn.Module):
         return inputs, args, kwargs
 
     def add_loss(self, value) -> None:
-        """Add a term to the training loss from inside call() (Keras add_loss)."""
-        _collect_loss(value)
+        """Add a term to the loss from inside ``call()`` (Keras ``add_loss``).
+
+        The value counts for the forward pass that is running: the training step adds it
+        to the loss of that batch, and ``layer.losses`` reports it after the call.
+        """
+        if not isinstance(value, torch.Tensor):
+            value = torch.as_tensor(value, dtype=_config.dtype())
+        scope = getattr(_LOCAL, "scope", None)
+        if scope is not None:
+            scope.add(self, value)
+        else:   # call() run by hand (layer.call(x)): report it until the next call
+            self.__dict__.setdefault("_call_losses", []).append(value)
 
     def _build_for(self, input_shape, device=None) -> None:
         self._check_input_spec(input_shape)
@@ -261,10 +321,6 @@ class Layer(nn.Module):
         self.built = True
         if device is not None and self._weight_records:
             self.to(device)
-
-    def _maybe_build(self, input_shape) -> None:
-        if not self.built:
-            self._build_for(input_shape)
 
     def _device_hint(self):
         for t in self._own_tensors():
@@ -285,7 +341,7 @@ class Layer(nn.Module):
         was_built = self.built
         if not was_built:
             self._build_for(input_shape)
-        with torch.no_grad():
+        with torch.no_grad(), LossScope():
             out = self.call(zeros(input_shape))
         return _shape_of(out)
 
@@ -352,7 +408,7 @@ class Layer(nn.Module):
                     to_torch: tuple | None = None, dtype=None, constraint=None):
         """Create a weight initialised in Keras layout and stored permuted by ``to_torch``."""
         init = _initializers.get(initializer)
-        dt = getattr(torch, dtype) if isinstance(dtype, str) else (dtype or _config.dtype())
+        dt = getattr(torch, dtype) if isinstance(dtype, str) else (dtype or self._weight_dtype())
         with torch.no_grad():
             value = init(keras_shape, dtype=dt)
             if not isinstance(value, torch.Tensor):
@@ -508,9 +564,12 @@ class Layer(nn.Module):
 
     @property
     def losses(self) -> list[torch.Tensor]:
-        """The weight regularization penalties of this layer and its sublayers, as tensors."""
-        return [rec.regularizer(layer._tensor(rec)) for layer, rec in self._weight_items()
-                if rec.regularizer is not None]
+        """The weight regularization penalties of this layer and its sublayers, then the
+        ``add_loss`` values and activity penalties of their most recent call, as tensors."""
+        penalties = [rec.regularizer(layer._tensor(rec)) for layer, rec in self._weight_items()
+                     if rec.regularizer is not None]
+        added = [v for layer in self._flatten_layers() for v in layer.__dict__.get("_call_losses", ())]
+        return penalties + added
 
     # ------------------------------------------------------------------ shapes
     def _first_node(self, what):
@@ -553,16 +612,7 @@ class Layer(nn.Module):
 
 
 def _first_device(x):
-    if isinstance(x, torch.Tensor):
-        return x.device
-    if isinstance(x, (list, tuple)):
-        for v in x:
-            d = _first_device(v)
-            if d is not None:
-                return d
-    if isinstance(x, dict):
-        return _first_device(list(x.values()))
-    return None
+    return next((t.device for t in nest.flatten(x) if isinstance(t, torch.Tensor)), None)
 
 
 def _checked_init(cls, init):
@@ -577,7 +627,7 @@ def _checked_init(cls, init):
         # inherits its __init__ (Conv2D from _Conv) is checked as itself.
         if type(self).__init__ is __init__:
             owner = type(self)
-            translate = Layer._argument_translator
+            translate = owner._argument_translator
             if translate is not None:
                 args, kwargs = translate(owner, args, kwargs)
             try:

@@ -16,6 +16,8 @@ __all__ = ["InputLayer", "Input", "Dense", "Activation", "Lambda"]
 class InputLayer(Layer):
     """The entry point of a functional graph; created by :func:`Input`."""
 
+    _captures_global_policy = False  # its dtype is the input's, not a mixed-precision policy
+
     def __init__(self, shape=None, batch_size=None, dtype=None, name=None, batch_shape=None,
                  input_shape=None, batch_input_shape=None, **kwargs):
         if batch_input_shape is not None:
@@ -36,7 +38,7 @@ class InputLayer(Layer):
         self._batch_input_shape = batch_shape
         self.built = True
         self._build_shape = batch_shape
-        from ..models.symbolic import KerasTensor, Node
+        from ..graph import KerasTensor, Node
         tensor = KerasTensor(batch_shape, dtype or _config.floatx(), name=self.name)
         Node(self, (), {}, [tensor])
 

@@ -24,6 +24,13 @@ def _format_shape(shape) -> str:
     return f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
 
 
+
+def _float32(y_pred):
+    """Predictions of a float16/bfloat16 layer in float32: losses are computed in float32, as in Keras."""
+    if isinstance(y_pred, torch.Tensor) and y_pred.dtype in (torch.float16, torch.bfloat16):
+        return y_pred.float()
+    return y_pred
+
 class Loss:
     """Base class: ``loss(y_true, y_pred, sample_weight=None)`` -> reduced scalar.
 
@@ -53,7 +60,7 @@ class Loss:
 
     def per_sample(self, y_true, y_pred) -> torch.Tensor:
         """One loss value per sample, shape (batch,)."""
-        return self.call(y_true, y_pred)
+        return self.call(y_true, _float32(y_pred))
 
     def per_sample_from_logits(self, y_true, logits) -> torch.Tensor:
         """The loss of ``activation(logits)`` computed in log space (crossentropies only)."""
@@ -176,7 +183,7 @@ class CategoricalCrossentropy(Loss):
         return categorical_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing, self.axis)
 
     def per_sample_from_logits(self, y_true, logits):
-        return categorical_crossentropy(y_true, logits, True, self.label_smoothing, self.axis)
+        return categorical_crossentropy(y_true, _float32(logits), True, self.label_smoothing, self.axis)
 
     def check_targets(self, y_true_shape, y_pred_shape):
         t, p = tuple(y_true_shape), tuple(y_pred_shape)
@@ -234,7 +241,7 @@ class SparseCategoricalCrossentropy(Loss):
         return sparse_categorical_crossentropy(y_true, y_pred, self.from_logits, self.axis, self.ignore_class)
 
     def per_sample_from_logits(self, y_true, logits):
-        return sparse_categorical_crossentropy(y_true, logits, True, self.axis, self.ignore_class)
+        return sparse_categorical_crossentropy(y_true, _float32(logits), True, self.axis, self.ignore_class)
 
     def _valid_count(self, y_true, batch):
         labels = _tensor(y_true)
@@ -298,7 +305,7 @@ class BinaryCrossentropy(Loss):
         return binary_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing, self.axis)
 
     def per_sample_from_logits(self, y_true, logits):
-        return binary_crossentropy(y_true, logits, True, self.label_smoothing, self.axis)
+        return binary_crossentropy(y_true, _float32(logits), True, self.label_smoothing, self.axis)
 
     def check_targets(self, y_true_shape, y_pred_shape):
         t, p = tuple(y_true_shape), tuple(y_pred_shape)

@@ -96,6 +96,12 @@ class Mean(Metric):
         return {"total": (), "count": ()}
 
     def update_state(self, values, sample_weight=None):
+        if isinstance(values, torch.Tensor) and values.dim() == 0 and isinstance(sample_weight, (int, float)):
+            # One value counted w times (a batch's mean loss): two in-place adds, no host sync.
+            self._prepare(values.device)
+            self.total.add_(values.to(self._state_dtype), alpha=sample_weight)
+            self.count.add_(sample_weight)
+            return
         values = _as_tensor(values).to(self._state_dtype)
         self._prepare(values.device)
         if sample_weight is None:
@@ -123,6 +129,12 @@ class Sum(Metric):
         return {"total": ()}
 
     def update_state(self, values, sample_weight=None):
+        if isinstance(values, torch.Tensor) and values.dim() == 0 and isinstance(sample_weight, (int, float)):
+            # One value counted w times (a batch's mean loss): two in-place adds, no host sync.
+            self._prepare(values.device)
+            self.total.add_(values.to(self._state_dtype), alpha=sample_weight)
+            self.count.add_(sample_weight)
+            return
         values = _as_tensor(values).to(self._state_dtype)
         self._prepare(values.device)
         if sample_weight is not None:

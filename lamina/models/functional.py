@@ -10,34 +10,16 @@ from __future__ import annotations
 import torch
 
 from .._naming import unique_name, to_snake_case
-from ..layers.base import Layer, format_shape
+from ..layers.base import Layer, LossScope, current_loss_scope, format_shape
 from ..layers.core import InputLayer
 from ..saving.api import SavingMixin
 from ..training.engine import TrainingMixin
-from ..training.legacy import LegacyTrainingMixin
-from .symbolic import KerasTensor, Node, flatten, is_shape
+from ..graph import GraphPlan, KerasTensor, flatten, is_shape, pack_like, topological_nodes
 
 __all__ = ["Model"]
 
 
-def _structure_like(structure, values_iter):
-    """Rebuild ``structure`` (tensor, list or dict of KerasTensors) from an iterator of values."""
-    if isinstance(structure, KerasTensor):
-        return next(values_iter)
-    if isinstance(structure, dict):
-        return {k: _structure_like(v, values_iter) for k, v in structure.items()}
-    return [_structure_like(v, values_iter) for v in structure]
-
-
-def _input_masks(masks, in_spec):
-    """The masks of a multi-input step (a list, or None when no input has one)."""
-    if isinstance(in_spec, dict):
-        return None
-    found = [masks[v] for v in in_spec]
-    return found if any(f is not None for f in found) else None
-
-
-class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
+class Model(TrainingMixin, SavingMixin, Layer):
     """A network: layers connected in a graph, with training and saving methods.
 
     Functional: ``Model(inputs=x_in, outputs=y)``. Subclassed: define layers in
@@ -81,13 +63,13 @@ class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
                                  f"which comes from layer '{t._keras_history[0].name}'.")
         self.inputs = flat_in
         self.outputs = flat_out
-        nodes = self._topological_nodes(flat_in, flat_out)
+        nodes = topological_nodes(flat_in, flat_out)
         layers: list[Layer] = []
         for t in flat_in:
             if t._keras_history[0] not in layers:
                 layers.append(t._keras_history[0])
-        for node in nodes:
-            if node.layer not in layers:
+        for node in nodes:   # operations on symbolic tensors (x[:, 0], K.mean) are steps, not layers
+            if isinstance(node.layer, Layer) and node.layer not in layers:
                 layers.append(node.layer)
         names = [layer.name for layer in layers]
         dup = sorted({n for n in names if names.count(n) > 1})
@@ -96,6 +78,7 @@ class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
                              f"more than once. Pass a distinct name= to each layer.")
         self._graph_layers = layers
         self._graph_nodes = nodes
+        self._symbolic_losses = []
         for layer in layers:
             self._register_layer(layer)
         self._compile_plan()
@@ -111,93 +94,29 @@ class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
             key = f"layer_{key}"
         self.add_module(key, layer)
 
-    @staticmethod
-    def _topological_nodes(inputs, outputs) -> list[Node]:
-        input_ids = {id(t) for t in inputs}
-        order: list[Node] = []
-        state: dict[int, int] = {}  # 1 visiting, 2 done
-
-        def visit(tensor, path):
-            if id(tensor) in input_ids:
-                return
-            node = tensor.node
-            if isinstance(node.layer, InputLayer):
-                raise ValueError(
-                    f"Graph disconnected: the output depends on input '{node.layer.name}' (shape "
-                    f"{format_shape(tensor.shape)}), which is not among the model's inputs. Add it to "
-                    f"Model(inputs=[...]). Path: {' <- '.join(path + [node.layer.name])}.")
-            if state.get(id(node)) == 2:
-                return
-            for t in node.input_tensors:
-                visit(t, path + [node.layer.name])
-            state[id(node)] = 2
-            order.append(node)
-
-        for t in outputs:
-            visit(t, [])
-        return order
-
     def _compile_plan(self) -> None:
-        """Turn the node list into slot-indexed steps so forward() is a tight loop."""
-        slots: dict[int, int] = {}
+        self._plan = GraphPlan(self.inputs, self.outputs, self._symbolic_losses)
 
-        def slot(t):
-            return slots.setdefault(id(t), len(slots))
-
-        self._input_slots = [slot(t) for t in self.inputs]
-        steps = []
-        for node in self._graph_nodes:
-            args = node.call_args[0]
-            if isinstance(args, KerasTensor):
-                in_spec = slot(args)
-            elif isinstance(args, dict):
-                in_spec = {k: slot(v) for k, v in args.items()}
-            else:
-                in_spec = [slot(v) for v in args]
-            out_slots = [slot(t) for t in node.output_tensors]
-            steps.append((node.layer, in_spec, node.call_kwargs, out_slots, node.layer._call_takes_training))
-        self._steps = steps
-        self._output_slots = [slot(t) for t in self.outputs]
-        self._n_slots = len(slots)
-
-    def _walk(self, inputs: list, apply, with_masks=False) -> list:
-        """Run the plan: ``apply(layer, args, kwargs, takes_training)`` per step; returns the outputs.
-        With ``with_masks`` a mask per slot travels along (Keras compute_mask / mask=)."""
-        vals = [None] * self._n_slots
-        masks = [None] * self._n_slots if with_masks else None
-        for s, x in zip(self._input_slots, inputs):
-            vals[s] = x
-        for layer, in_spec, kwargs, out_slots, takes_training in self._steps:
-            if isinstance(in_spec, int):
-                a = vals[in_spec]
-            elif isinstance(in_spec, dict):
-                a = {k: vals[v] for k, v in in_spec.items()}
-            else:
-                a = [vals[v] for v in in_spec]
-            m = None
-            if masks is not None:  # mask propagation
-                m = masks[in_spec] if isinstance(in_spec, int) else _input_masks(masks, in_spec)
-                if m is not None and layer._call_takes_mask:
-                    kwargs = {**kwargs, "mask": m}
-            out = apply(layer, a, kwargs, takes_training)
-            if len(out_slots) == 1:
-                vals[out_slots[0]] = out
-            else:
-                for s, o in zip(out_slots, out):
-                    vals[s] = o
-            if masks is not None and (m is not None or layer._makes_mask):  # mask propagation
-                out_mask = layer.compute_mask(a, m)
-                for s, om in zip(out_slots, out_mask if len(out_slots) > 1 else [out_mask]):
-                    masks[s] = om
-        return [vals[s] for s in self._output_slots]
+    @property
+    def graph_plan(self) -> GraphPlan:
+        """The steps a forward pass runs (:class:`lamina.graph.GraphPlan`): layers and operations in
+        order, with numbered slots for tensors."""
+        self._require_graph("graph_plan")
+        return self._plan
 
     def _run_graph(self, inputs, training=None):
         def apply(layer, a, kwargs, takes_training):
             return layer(a, training=training, **kwargs) if takes_training else layer(a, **kwargs)
-        outs = self._walk(self._flatten_inputs(inputs), apply, with_masks=True)
+        outs, losses = self._plan.run(self._flatten_inputs(inputs), apply, masks=True)
+        scope = current_loss_scope()
+        if scope is not None:
+            for value in losses:
+                scope.add(self, value)
+            for fn in self._callable_losses:
+                scope.add(self, fn())
         if isinstance(self._nested_outputs, KerasTensor):
             return outs[0]
-        return _structure_like(self._nested_outputs, iter(outs))
+        return pack_like(self._nested_outputs, outs, is_leaf=lambda t: isinstance(t, KerasTensor))
 
     def _flatten_inputs(self, inputs) -> list:
         n = len(self.inputs)
@@ -223,11 +142,40 @@ class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
         return [inputs]
 
     # ------------------------------------------------------------------ Layer API
+    @property
+    def _callable_losses(self) -> list:
+        return self.__dict__.get("_zero_arg_losses", [])
+
+    def add_loss(self, value) -> None:
+        """Add a loss term. Inside ``call()``: a tensor, for that forward pass. On a functional
+        model (the Keras 2 pattern): a symbolic tensor computed from the model's inputs and layers
+        (``vae.add_loss(K.mean(kl))``), or a function of no arguments (``lambda: 1e-3 * K.sum(w ** 2)``);
+        either is then added to every training batch's loss."""
+        if isinstance(value, KerasTensor) or (isinstance(value, (list, tuple)) and flatten(value)):
+            if not self._is_graph_network:
+                raise ValueError(f"Model '{self.name}': add_loss() of a symbolic tensor needs a functional model "
+                                 f"(Model(inputs, outputs)). In a subclassed model call self.add_loss(tensor) "
+                                 f"inside call().")
+            tensors = flatten(value)
+            self._symbolic_losses.extend(tensors)
+            self._compile_plan()
+            self._graph_nodes = self._plan.nodes
+            return
+        if callable(value) and not isinstance(value, torch.Tensor):
+            self.__dict__.setdefault("_zero_arg_losses", []).append(value)
+            return
+        Layer.add_loss(self, value)
+
     def call(self, inputs, training=None):
         if not self._is_graph_network:
             raise NotImplementedError(
                 f"Model subclass {type(self).__name__} must define call(self, inputs, training=None).")
         return self._run_graph(inputs, training=training)
+
+    def _defines_call(self) -> bool:
+        """True for a graph model or a subclass with its own call() (a GAN that only overrides
+        train_step has none, so there is nothing to build by calling it)."""
+        return self._is_graph_network or type(self).call is not Model.call
 
     def build(self, input_shape):
         if self._is_graph_network:
@@ -241,7 +189,7 @@ class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
                                  f"with unknown sizes; pass concrete sizes, e.g. build((None, 28, 28, 1)).")
             return torch.zeros((1,) + tuple(shape[1:]))
         shape = list(input_shape) if isinstance(input_shape, list) else tuple(input_shape)
-        with torch.no_grad():
+        with torch.no_grad(), LossScope():
             self.call(zeros(shape))
         self.built = True
         self._build_shape = shape
@@ -263,8 +211,8 @@ class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
         if [tuple(s) for s in in_shapes] == [t.shape for t in self.inputs]:
             outs = [t.shape for t in self.outputs]
         else:
-            outs = self._walk([tuple(shp) for shp in in_shapes],
-                              lambda layer, a, kwargs, _: layer.compute_output_shape(a))
+            outs, _ = self._plan.run([tuple(shp) for shp in in_shapes],
+                                     lambda layer, a, kwargs, _: layer.compute_output_shape(a))
         return outs[0] if len(outs) == 1 else outs
 
     def _check_input_spec(self, input_shape):
@@ -284,11 +232,7 @@ class Model(LegacyTrainingMixin, TrainingMixin, SavingMixin, Layer):
                     f"{format_shape(tuple(shp))}.{_reshape_hint(want, shp)}")
 
     def _first_layer_after(self, tensor):
-        for layer, in_spec, *_ in self._steps:
-            ids = [in_spec] if isinstance(in_spec, int) else list(in_spec.values() if isinstance(in_spec, dict) else in_spec)
-            if self._input_slots[self.inputs.index(tensor)] in ids:
-                return layer
-        return None
+        return self._plan.first_consumer(tensor)
 
     # ------------------------------------------------------------------ access
     @property

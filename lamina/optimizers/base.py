@@ -17,7 +17,6 @@ step never waits for the device.
 from __future__ import annotations
 
 import math
-import sys
 import warnings
 from collections import OrderedDict
 
@@ -28,21 +27,14 @@ from . import schedules as _schedules
 
 __all__ = ["Optimizer"]
 
-_WARNED: set[str] = set()
 # Keras 3 base arguments lamina accepts only at their default values.
 _UNSUPPORTED_DEFAULTS = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
                          "loss_scale_factor": None, "gradient_accumulation_steps": None}
 
 
 def _warn_once(form: str, message: str) -> None:
-    """Warn once per legacy form, attributed to the first caller outside lamina."""
-    if form in _WARNED:
-        return
-    _WARNED.add(form)
-    level, frame = 2, sys._getframe(1)
-    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "lamina":
-        level, frame = level + 1, frame.f_back
-    warnings.warn(message, DeprecationWarning, stacklevel=level)
+    from ..compat import warn_legacy   # the one warn-once, which honours lamina.compat.quiet()
+    warn_legacy(form, message)
 
 
 def _optional_positive(owner, arg, value):
@@ -325,6 +317,42 @@ class Optimizer(torch.optim.Optimizer):
         with torch.no_grad():
             self._apply()
         return loss
+
+    def apply(self, grads, trainable_variables=None) -> None:
+        """Apply ``grads`` to ``trainable_variables`` (Keras 3's ``optimizer.apply``), for a custom
+        ``train_step``: ``opt.apply([v.grad for v in weights], weights)``.
+
+        The first call builds the optimizer for these variables; later calls may pass any of
+        them (variables left out are not updated this time). A ``None`` gradient skips its variable.
+        """
+        grads = list(grads)
+        if trainable_variables is None:
+            self._require_built("apply")
+            variables = [p for g in self.param_groups for p in g["params"]]
+        else:
+            variables = list(trainable_variables)
+        if len(grads) != len(variables):
+            raise ValueError(f"{type(self).__name__}.apply got {len(grads)} gradients for {len(variables)} "
+                             f"variables. Pass one gradient per variable, in the same order.")
+        if not self.built:
+            self.build(variables)
+        known = {id(p) for g in self.param_groups for p in g["params"]}
+        unknown = [tuple(v.shape) for v in variables if id(v) not in known]
+        if unknown:
+            raise ValueError(f"{type(self).__name__}.apply received variables it was not built for (shapes "
+                             f"{unknown[:3]}). An optimizer updates one set of variables: create one optimizer "
+                             f"per set (e.g. one for the generator, one for the discriminator).")
+        given = {id(v): g for v, g in zip(variables, grads)}
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = given.get(id(p))
+                p.grad = None if g is None else (g if g is p.grad else g.detach())
+        self.step()
+
+    def apply_gradients(self, grads_and_vars) -> None:
+        """Apply ``[(grad, variable), ...]`` (Keras 2's and 3's ``apply_gradients``)."""
+        pairs = list(grads_and_vars)
+        self.apply([g for g, _ in pairs], [v for _, v in pairs])
 
     def _gather(self, index: int, group):
         cached = self._cache.get(index)

@@ -362,7 +362,7 @@ def read_history(filepath) -> dict | None:
 
 
 class SavingMixin:
-    """``save``, ``save_weights``, ``load_weights`` and ``to_json`` for Model."""
+    """``save``, ``save_weights``, ``load_weights``, ``export`` and ``to_json`` for Model."""
 
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
         """Save the whole model to ``filepath`` (``.lamina``); see :func:`lamina.models.save_model`."""
@@ -379,17 +379,32 @@ class SavingMixin:
         path = os.fspath(filepath)
         _handler(path, "save_weights")(self, path, overwrite)
 
-    def load_weights(self, filepath, skip_mismatch=False):
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False):
         """Load weights saved by ``save_weights`` (or from a ``.lamina`` file) into this model.
 
         Tensors are matched by key, or by position when the names differ (the same
         architecture built again), as Keras 2 does. ``skip_mismatch=True`` skips
         tensors whose shapes differ, with a warning, instead of raising.
+        ``by_name=True`` (``.h5`` files only, as in Keras) matches layers by name and
+        skips layers the file does not have.
         """
         path = os.fspath(filepath)
+        if by_name:
+            if os.path.splitext(path)[1].lower() not in (".h5", ".hdf5"):
+                raise ValueError(f"load_weights(by_name=True) reads .h5 files, as in Keras. Received '{path}'; "
+                                 f"lamina files always match weights by layer name: drop by_name.")
+            from . import h5
+            check_exists(path, "load_weights")
+            return h5.load_weights(self, path, skip_mismatch=skip_mismatch, by_name=True)
         check_exists(path, "load_weights")
         fn = _handler(path, "load_weights")
         fn(self, path, skip_mismatch)
+
+    def export(self, filepath, format="onnx", verbose=None, input_signature=None, **kwargs):
+        """Export for inference: 'onnx' (default), 'torchscript' or 'torch_export'; the batch axis
+        stays dynamic. See :func:`lamina.saving.export.export_model`."""
+        from .export import export_model
+        export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
 
     def to_json(self, **kwargs) -> str:
         """The model's architecture as JSON (no weights); rebuild with :func:`lamina.models.model_from_json`."""

@@ -168,7 +168,7 @@ def _tensor_ref(t, node_index: dict[int, int]) -> list:
 
 
 def _node_data(node, node_index):
-    from ..models.symbolic import KerasTensor
+    from ..graph import KerasTensor
     kwargs = dict(node.call_kwargs)
     try:
         json.dumps(kwargs)
@@ -192,7 +192,7 @@ def _node_data(node, node_index):
 
 
 def _io_refs(structure, node_index):
-    from ..models.symbolic import KerasTensor
+    from ..graph import KerasTensor
     if isinstance(structure, KerasTensor):
         return [_tensor_ref(structure, node_index)]
     if isinstance(structure, dict):
@@ -202,6 +202,10 @@ def _io_refs(structure, node_index):
 
 def functional_config(model) -> dict:
     """Keras's functional config (Keras 2 layout); see the module docstring."""
+    from ..layers.base import Layer
+    for node in model._graph_nodes:
+        if not isinstance(node.layer, Layer):
+            node.layer.get_config()   # an operation on symbolic tensors: raises, saying what to do
     node_index = _node_indices(model)
     own_nodes = {id(n) for n in model._graph_nodes}
     layers = []

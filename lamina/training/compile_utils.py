@@ -9,7 +9,6 @@ import copy
 from dataclasses import dataclass, field
 
 
-from .. import activations as _activations
 
 __all__ = ["OutputSpec", "resolve_outputs", "output_names"]
 
@@ -22,8 +21,7 @@ class OutputSpec:
     loss: object                      # a lamina.losses.Loss
     weight: float
     metrics: list = field(default_factory=list)          # lamina.metrics.Metric instances
-    fused_layer: object = None        # layer whose softmax/sigmoid is folded into the loss
-    fused_activation: object = None   # the activation to apply for metrics when fused
+    weighted_metrics: list = field(default_factory=list)  # the same, updated with sample weights
     target_dtype: object = None
 
 
@@ -50,22 +48,8 @@ def _per_output(spec, names, what):
     return [spec] * n
 
 
-def _fusable_layer(model, index):
-    """The layer whose activation produces output ``index``, if it can hand the loss logits instead."""
-    from ..models.functional import Model
-    if not getattr(model, "_is_graph_network", False):
-        return None
-    layer = model.outputs[index]._keras_history[0]
-    owner = model
-    while isinstance(layer, Model) and layer._is_graph_network and len(layer.outputs) == 1:
-        owner, layer = layer, layer.outputs[0]._keras_history[0]
-    # Only if this layer runs once in its model: swapping its activation must not touch other uses.
-    if sum(1 for step in owner._steps if step[0] is layer) != 1:
-        return None
-    return layer if getattr(layer, "activation", None) in (_activations.softmax, _activations.sigmoid) else None
-
-
-def resolve_outputs(model, loss_spec, loss_weights, metrics_spec, y_shapes, out_shapes) -> list[OutputSpec]:
+def resolve_outputs(model, loss_spec, loss_weights, metrics_spec, y_shapes, out_shapes,
+                    weighted_spec=None) -> list[OutputSpec]:
     from .. import losses as _losses
     from .. import metrics as _metrics
 
@@ -84,18 +68,8 @@ def resolve_outputs(model, loss_spec, loss_weights, metrics_spec, y_shapes, out_
         weights = [float(w) for w in loss_weights]
         if len(weights) != len(names):
             raise ValueError(f"compile(loss_weights=...) has {len(weights)} values for {len(names)} outputs.")
-    if isinstance(metrics_spec, (list, tuple)) and metrics_spec and all(
-            isinstance(m, (list, tuple)) for m in metrics_spec):
-        per_metrics = list(metrics_spec)
-        if len(per_metrics) != len(names):
-            raise ValueError(f"compile(metrics=[[...], ...]) has {len(per_metrics)} lists for {len(names)} "
-                             f"outputs {names}.")
-    elif isinstance(metrics_spec, dict):
-        per_metrics = _per_output(metrics_spec, names, "metrics")
-    else:
-        if metrics_spec is not None and not isinstance(metrics_spec, (list, tuple)):
-            metrics_spec = [metrics_spec]
-        per_metrics = [list(metrics_spec or [])] * len(names)
+    per_metrics = _metrics_per_output(metrics_spec, names, "metrics")
+    per_weighted = _metrics_per_output(weighted_spec, names, "weighted_metrics")
 
     specs = []
     for i, name in enumerate(names):
@@ -105,32 +79,63 @@ def resolve_outputs(model, loss_spec, loss_weights, metrics_spec, y_shapes, out_
         y_shape = y_shapes[i] if y_shapes is not None else None
         if y_shape is not None and hasattr(loss, "check_targets"):
             loss.check_targets(tuple(y_shape), tuple(out_shapes[i]))
-        mlist = per_metrics[i] or []
-        if not isinstance(mlist, (list, tuple)):
-            mlist = [mlist]
-        resolved = []
-        for m in mlist:
-            if len(names) > 1 and not isinstance(m, str):
-                m = copy.deepcopy(m)
-            metric = _metrics.get(m, y_true_shape=y_shape, y_pred_shape=tuple(out_shapes[i]), loss=loss)
-            resolved.append(metric)
-        spec = OutputSpec(name=name, loss=loss, weight=weights[i], metrics=resolved,
+        shapes = (y_shape, tuple(out_shapes[i]))
+        spec = OutputSpec(name=name, loss=loss, weight=weights[i],
+                          metrics=_resolve_metrics(per_metrics[i], len(names), shapes, loss),
+                          weighted_metrics=_resolve_metrics(per_weighted[i], len(names), shapes, loss),
                           target_dtype=getattr(loss, "target_dtype", None))
-        layer = _fusable_layer(model, i)
-        kind = getattr(loss, "fused_kind", None)
-        if layer is not None and (
-                kind in ("categorical", "sparse_categorical") and layer.activation is _activations.softmax
-                or kind == "binary" and layer.activation is _activations.sigmoid):
-            spec.fused_layer = layer
-            spec.fused_activation = layer.activation
         specs.append(spec)
     return specs
 
 
+def _metrics_per_output(spec, names, what) -> list:
+    """One list of metric identifiers per output, from a list (for all outputs), a list of
+    lists (one per output) or a dict by output name."""
+    if isinstance(spec, (list, tuple)) and spec and all(isinstance(m, (list, tuple)) for m in spec):
+        if len(spec) != len(names):
+            raise ValueError(f"compile({what}=[[...], ...]) has {len(spec)} lists for {len(names)} "
+                             f"outputs {names}.")
+        return [list(m) for m in spec]
+    if isinstance(spec, dict):
+        return [m if isinstance(m, (list, tuple)) else ([] if m is None else [m])
+                for m in _per_output(spec, names, what)]
+    if spec is not None and not isinstance(spec, (list, tuple)):
+        spec = [spec]
+    return [list(spec or [])] * len(names)
+
+
+def _resolve_metrics(identifiers, n_outputs, shapes, loss) -> list:
+    from .. import metrics as _metrics
+    resolved = []
+    for m in identifiers or []:
+        if n_outputs > 1 and not isinstance(m, str):
+            m = copy.deepcopy(m)
+        resolved.append(_metrics.get(m, y_true_shape=shapes[0], y_pred_shape=shapes[1], loss=loss))
+    return resolved
+
+
 def unique_log_names(specs: list[OutputSpec]) -> list[list[str]]:
-    """Keras log keys: 'accuracy' for one output, '<output>_accuracy' for several."""
-    if len(specs) == 1:
-        return [[m.name for m in specs[0].metrics]]
-    return [[f"{s.name}_{m.name}" for m in s.metrics] for s in specs]
+    """Keras 3 log keys, per output: the metrics then the weighted metrics; '<output>_<name>' when
+    there are several outputs, 'weighted_<name>' for a weighted metric whose name is taken, and a
+    numeric suffix for any other repeat."""
+    taken: dict[str, int] = {}
+    groups = []
+    for s in specs:
+        prefix = f"{s.name}_" if len(specs) > 1 else ""
+        group = []
+        for m in s.metrics:
+            group.append(_unique(prefix + m.name, taken))
+        for m in s.weighted_metrics:
+            name = prefix + m.name
+            group.append(_unique(prefix + "weighted_" + m.name if name in taken else name, taken))
+        groups.append(group)
+    return groups
 
 
+def _unique(name: str, taken: dict) -> str:
+    if name not in taken:
+        taken[name] = 1
+        return name
+    index = taken[name]
+    taken[name] += 1
+    return f"{name}_{index}"

@@ -1,9 +1,9 @@
-"""compile / fit / evaluate / predict: the training loop.
+"""compile / fit / evaluate / predict: the loops around the training step.
 
-The loop is built for speed: arrays go to the device once and batches are index
-slices; loss and metrics accumulate on the device; the host reads them only when
-the progress bar refreshes and at epoch end; a softmax/sigmoid output with a
-crossentropy loss is computed from logits in log space (as TF-Keras did).
+The loops are built for speed: arrays go to the device once and batches are index
+slices; each batch goes through the public step (:mod:`lamina.training.step`), whose
+loss and metrics accumulate on the device; the host reads them only when the progress
+bar refreshes and at epoch end.
 """
 from __future__ import annotations
 
@@ -12,23 +12,53 @@ import torch
 
 from .. import config as _config
 from .._errors import positive_int
-from ..activations import linear as _linear
 from ..callbacks.base import CallbackList, History
-from ..layers import base as _layer_base
+from ..utils.data_utils import pack_x_y_sample_weight
 from . import data_adapters as _data
 from .data_adapters import _flat
-from .compile_utils import resolve_outputs, unique_log_names
+from .compile_utils import resolve_outputs
 from .progress import Progress, resolve_verbose
+from .step import StepMixin, check_step_logs
 from .trainer import Trainer
 
-__all__ = ["TrainingMixin"]
+__all__ = ["TrainingMixin", "logs_to_floats"]
+
+_FIT_ARGS = ["x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data",
+             "shuffle", "class_weight", "sample_weight", "initial_epoch", "steps_per_epoch", "validation_steps",
+             "validation_batch_size", "validation_freq"]
 
 
 def _shape(v) -> tuple:
     return tuple(int(d) for d in v.shape)
 
 
-class TrainingMixin:
+def reject_arguments(method: str, kwargs: dict, valid: list[str]) -> None:
+    """A TypeError naming the unexpected keyword arguments, the valid ones and a close match."""
+    from .._errors import did_you_mean
+    bad = sorted(kwargs)
+    raise TypeError(f"{method}() got unexpected keyword argument(s) {', '.join(map(repr, bad))}. Valid arguments: "
+                    f"{', '.join(valid)}{did_you_mean(bad[0], valid) or '.'}")
+
+
+def logs_to_floats(logs, prefix: str = "") -> dict:
+    """A step's logs as Python floats, read from the device in one transfer."""
+    out, keys, tensors = {}, [], []
+    for k, v in logs.items():
+        if isinstance(v, torch.Tensor) and v.numel() == 1:
+            keys.append(k)
+            tensors.append(v.detach().reshape(()))
+        elif isinstance(v, torch.Tensor):
+            out[prefix + k] = v.detach().cpu().numpy()
+        else:
+            out[prefix + k] = float(v) if isinstance(v, (int, float, np.number)) else v
+    if tensors:
+        device = tensors[0].device
+        values = torch.stack([t.to(device=device, dtype=torch.float32) for t in tensors]).tolist()
+        out.update({prefix + k: v for k, v in zip(keys, values)})
+    return {prefix + k: out[prefix + k] for k in logs}
+
+
+class TrainingMixin(StepMixin):
     """Keras's training API, mixed into Model."""
 
     def _init_training_state(self) -> None:
@@ -39,39 +69,56 @@ class TrainingMixin:
         self.history = None
         self._outputs = None
         self._jit_compile = False
-        self._compiled_step = None
+        self._auto_scale_loss = True
         self._compile_args = None
 
     # ------------------------------------------------------------------ compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly=False, steps_per_execution=1, jit_compile=False, auto_scale_loss=True, **kwargs):
         """Configure training: ``compile(optimizer='sgd', loss='categorical_crossentropy', metrics=['accuracy'])``.
 
+        The weights that are trainable now are the ones fit() trains, as in Keras: changing a
+        layer's ``trainable`` afterwards takes effect at the next compile().
+
         Args:
             optimizer: name ('sgd', 'rmsprop', 'adam', ...) or a lamina optimizer instance.
-            loss: name, function or Loss instance; a list or dict for several outputs.
-            metrics: list of names/Metric instances (applied to every output), or a dict by output name.
+            loss: name, function or Loss instance; a list or dict for several outputs. May be None
+                when the model adds its own losses (``add_loss``) or overrides ``train_step``.
             loss_weights: list or dict of scalars weighting each output's loss.
-            jit_compile: compile the forward pass and loss with ``torch.compile``.
+            metrics: list of names/Metric instances (applied to every output), or a dict by output name.
+            weighted_metrics: metrics that also weigh each sample by ``sample_weight``/``class_weight``.
+            run_eagerly: accepted; lamina runs eagerly unless ``jit_compile=True``, and this wins over it.
+            steps_per_execution: accepted (a positive int) and ignored: each step is dispatched on its own,
+                which costs nothing measurable here, and batch callbacks see every batch.
+            jit_compile: compile the forward pass and loss with ``torch.compile`` (see ``fit``).
+            auto_scale_loss: with a ``LossScaleOptimizer``, scale the loss in the default step.
         """
-        if kwargs:
-            kwargs = self._legacy_compile_kwargs(kwargs)
         from .. import optimizers as _optimizers
 
+        if kwargs:
+            reject_arguments("compile", kwargs, ["optimizer", "loss", "loss_weights", "metrics", "weighted_metrics",
+                                                 "run_eagerly", "steps_per_execution", "jit_compile",
+                                                 "auto_scale_loss"])
+        steps_per_execution = positive_int("compile", "steps_per_execution", steps_per_execution)
+        for arg, value in (("run_eagerly", run_eagerly), ("jit_compile", jit_compile),
+                           ("auto_scale_loss", auto_scale_loss)):
+            if not isinstance(value, bool) and not (arg == "jit_compile" and value == "auto"):
+                raise TypeError(f"compile expects {arg} to be True or False. Received: {arg}={value!r}.")
         self.optimizer = _optimizers.get(optimizer)
         self.loss = loss
         self._compile_args = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights,
                               "weighted_metrics": weighted_metrics}
-        self._jit_compile = jit_compile is True
-        self._compiled_step = None
+        self._jit_compile = jit_compile is True and not run_eagerly
+        self._auto_scale_loss = auto_scale_loss
         self._outputs = None
+        self._run_metrics = None
+        self._compiled_forward = None
+        self._warned_trainable = False
+        self._trainable_snapshot = None
+        if self.built:
+            self._snapshot_trainable()
         self.compiled = True
         self._place_on_device()
-
-    def _legacy_compile_kwargs(self, kwargs):
-        raise TypeError(f"compile() got unexpected keyword argument(s) {', '.join(map(repr, sorted(kwargs)))}. "
-                        f"Valid arguments: optimizer, loss, metrics, loss_weights, weighted_metrics, "
-                        f"jit_compile, run_eagerly, steps_per_execution.")
 
     def get_compile_config(self):
         """The compile() arguments as JSON-able data (used when saving), or None if not compiled."""
@@ -154,12 +201,12 @@ class TrainingMixin:
                                f"metrics=['accuracy']).")
 
     def _build_optimizer(self) -> None:
-        """Hand the optimizer the trainable weights (done by fit; saving calls it to restore state)."""
-        params = [p for p in self.trainable_weights if isinstance(p, torch.nn.Parameter)]
-        if not params:
-            raise ValueError(f"Model '{self.name}' has no trainable weights to optimize. Unfreeze some layers "
-                             f"(layer.trainable = True) before fit().")
-        self.optimizer.build(params)
+        """Hand the optimizer the weights trainable at compile time (fit does it; loading a saved
+        optimizer state calls it too)."""
+        self.optimizer.build(self._check_trainable_snapshot())
+
+    def _start_training(self) -> None:
+        self._build_optimizer()
 
     # ------------------------------------------------------------------ preparation
     def _prepare(self, x_sample, y_sample, what: str) -> None:
@@ -168,20 +215,27 @@ class TrainingMixin:
             else (None,) + _shape(x_sample)[1:]
         if isinstance(x_shape, dict) and getattr(self, "_is_graph_network", False):
             x_shape = [x_shape[n] for n in self.input_names]
-        if not self.built or (not getattr(self, "_is_graph_network", False) and self._build_shape is None):
+        if not self.built or (not getattr(self, "_is_graph_network", False) and self._build_shape is None
+                              and self._defines_call()):
             self._build_for(x_shape)
             self._place_on_device()
         self._check_input_spec(x_shape)
-        if not self.compiled or y_sample is None:
+        if not self.compiled or what == "predict":
+            return
+        args = self._compile_args
+        if y_sample is None:
+            if self._outputs is None and args["loss"] is None:
+                self._outputs = []   # trained by add_loss() or a custom train_step alone
+                self._run_metrics = None
             return
         y_shapes = [_shape(v) for v in _flat(y_sample)]
-        out_shapes = self._output_shapes(x_sample)
-        if self._outputs is None:
-            args = self._compile_args
+        if self._outputs is None or (not self._outputs and args["loss"] is not None):
+            out_shapes = self._output_shapes(x_sample)
             self._outputs = resolve_outputs(self, args["loss"], args["loss_weights"], args["metrics"],
-                                            y_shapes, out_shapes)
-            self._log_names = unique_log_names(self._outputs)
-        else:
+                                            y_shapes, out_shapes, args["weighted_metrics"])
+            self._run_metrics = None
+        elif self._outputs:
+            out_shapes = self._output_shapes(x_sample)
             for spec, ys, os_ in zip(self._outputs, y_shapes, out_shapes):
                 if hasattr(spec.loss, "check_targets"):
                     spec.loss.check_targets(ys, tuple(os_))
@@ -217,140 +271,52 @@ class TrainingMixin:
         data.y_dtypes = self._y_dtypes()
         return data
 
-    # ------------------------------------------------------------------ steps
-    def _forward_loss(self, xb, yb, wb, training: bool):
-        specs = self._outputs
-        swapped = [s for s in specs if s.fused_layer is not None]
-        collected: list = []
-        _layer_base._loss_collector = collected
-        for s in swapped:
-            s.fused_layer.activation = _linear
-        try:
-            out = self(xb, training=training)
-        finally:
-            for s in swapped:
-                s.fused_layer.activation = s.fused_activation
-            _layer_base._loss_collector = None
-        outs = _flat(out) if not isinstance(out, torch.Tensor) else [out]
-        ys = [yb] if isinstance(yb, torch.Tensor) else (
-            [yb[n] for n in self.output_names] if isinstance(yb, dict) else list(yb))
-        total = None
-        per_output = []
-        for spec, y, o in zip(specs, ys, outs):
-            if spec.fused_layer is not None:
-                losses = spec.loss.per_sample_from_logits(y, o)
-            else:
-                losses = spec.loss.per_sample(y, o)
-            if wb is not None:
-                losses = losses * wb.reshape((-1,) + (1,) * (losses.dim() - 1))
-            value = losses.mean()
-            per_output.append(value)
-            term = value if spec.weight == 1.0 else value * spec.weight
-            total = term if total is None else total + term
-        for reg, weight in self._regularized:
-            total = total + reg(weight)
-        for extra in collected:
-            total = total + extra
-        return total, per_output, outs, ys
-
-    def _update_metrics(self, outs, ys):
-        for spec, o, y in zip(self._outputs, outs, ys):
-            if spec.metrics:
-                pred = spec.fused_activation(o) if spec.fused_layer is not None else o
-                for m in spec.metrics:
-                    m.update_state(y, pred)
-
-    def _train_step(self, xb, yb, wb):
-        fn = self._compiled_step or self._forward_loss
-        total, per_output, outs, ys = fn(xb, yb, wb, True)
-        opt = self.optimizer
-        opt.zero_grad(set_to_none=True)
-        total.backward()
-        opt.step()
-        with torch.no_grad():
-            for constraint, weight, to_keras in self._constrained:
-                keras_view = weight if to_keras is None else weight.permute(*to_keras)
-                keras_view.copy_(constraint(keras_view))
-            self._update_metrics([o.detach() for o in outs], ys)
-        return total.detach(), [p.detach() for p in per_output]
-
-    def _test_step(self, xb, yb, wb):
-        total, per_output, outs, ys = self._forward_loss(xb, yb, wb, False)
-        self._update_metrics(outs, ys)
-        return total, per_output
-
-    def _collect_weight_terms(self) -> None:
-        """The weights with penalties (added to every loss) and constraints (applied after every step)."""
-        items = self._weight_items()
-        self._regularized = [(rec.regularizer, layer._tensor(rec)) for layer, rec in items
-                             if rec.regularizer is not None]
-        self._constrained = [(rec.constraint, layer._tensor(rec), rec.to_keras) for layer, rec in items
-                             if rec.constraint is not None]
-
-    def _start_training(self) -> None:
-        self._collect_weight_terms()
-        self._build_optimizer()
-        if self._jit_compile and self._compiled_step is None:
-            self._compiled_step = torch.compile(self._forward_loss)
-
-    # ------------------------------------------------------------------ epoch loops
-    def _metric_objects(self):
-        return [m for s in self._outputs for m in s.metrics]
-
-    def _read_logs(self, loss_sum, out_sums, seen, prefix=""):
-        """One host sync for all running values."""
-        values = [loss_sum / seen]
-        if len(self._outputs) > 1:
-            values += [s / seen for s in out_sums]
-        values += [m.result() for m in self._metric_objects()]
-        device = loss_sum.device
-        nums = torch.stack([v.detach().reshape(()).to(device=device, dtype=torch.float32) for v in values]).tolist()
-        names = ["loss"]
-        if len(self._outputs) > 1:
-            names += [f"{s.name}_loss" for s in self._outputs]
-        names += [n for group in self._log_names for n in group]
-        return {prefix + n: v for n, v in zip(names, nums)}
-
-    def _run_epoch(self, data, trainer, callbacks, progress, training: bool, prefix=""):
-        for m in self._metric_objects():
-            m.reset_state()
-        device = self._data_device()
-        loss_sum = torch.zeros((), device=device)
-        out_sums = [torch.zeros((), device=device) for _ in self._outputs] if len(self._outputs) > 1 else []
-        seen = 0
-        step = 0
+    # ------------------------------------------------------------------ the epoch loop
+    def _run_epoch(self, data, trainer, callbacks, progress, training: bool):
+        """One pass over ``data`` through train_step or test_step; returns (logs as floats, steps)."""
+        self.reset_metrics()
+        step_fn = self.train_step if training else self.test_step
+        what = "train_step" if training else "test_step"
         mode = "train" if training else "test"
         wants_batch = callbacks is not None and callbacks.wants_batch_logs(mode)
-        step_fn = self._train_step if training else self._test_step
+        device = self._data_device()
         cw = getattr(data, "class_weight", None)
-        for xb, yb, wb, n in (data.batches(trainer.generator if trainer else None)):
+        logs = None
+        step = 0
+        for xb, yb, wb, n in data.batches(trainer.generator if trainer else None):
             if cw is not None:
                 wb = torch.as_tensor(_class_sample_weights(yb, cw, wb), device=device)
             if wants_batch:
                 getattr(callbacks, f"on_{mode}_batch_begin")(step, {})
-            total, per_output = step_fn(xb, yb, wb)
-            loss_sum += total * n
-            for acc, v in zip(out_sums, per_output):
-                acc += v * n
-            seen += n
+            logs = step_fn(pack_x_y_sample_weight(xb, yb, wb))
+            if step == 0:
+                check_step_logs(logs, what)
             step += 1
             if wants_batch:
-                getattr(callbacks, f"on_{mode}_batch_end")(step - 1, self._read_logs(loss_sum, out_sums, seen))
+                getattr(callbacks, f"on_{mode}_batch_end")(step - 1, logs_to_floats(logs))
                 if training and (self.stop_training or trainer.stop_training):
                     break
             if progress is not None and progress.due():
-                progress.update(step, self._read_logs(loss_sum, out_sums, seen))
-        if seen == 0:
+                progress.update(step, logs_to_floats(logs))
+        if step == 0:
             raise ValueError("The dataset produced no batches for this epoch. Check steps_per_epoch and the data.")
-        return self._read_logs(loss_sum, out_sums, seen, prefix), step
+        return logs_to_floats(logs), step
+
+    def _run_eval(self, data, callbacks=None):
+        with torch.no_grad():
+            return self._run_epoch(data, None, callbacks, None, training=False)
 
     # ------------------------------------------------------------------ fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1, **kwargs):
-        """Train for ``epochs`` epochs; returns a History whose ``history`` dict holds per-epoch logs."""
+        """Train for ``epochs`` epochs; returns a History whose ``history`` dict holds per-epoch logs.
+
+        Every batch goes through ``train_step`` (and validation batches through ``test_step``),
+        so a subclass that overrides them trains its own way.
+        """
         if kwargs:
-            x, y, epochs, kwargs = self._legacy_fit_kwargs(x, y, epochs, kwargs)
+            reject_arguments("fit", kwargs, _FIT_ARGS)
         self._require_compiled("fit")
         verbose = resolve_verbose(verbose)
         epochs = positive_int("fit", "epochs", epochs, "Pass the number of passes over the data, e.g. epochs=10.")
@@ -372,17 +338,18 @@ class TrainingMixin:
 
         trainer = Trainer(self)
         self.stop_training = False
-        history = History()
+        history = self._new_history()
         self.history = history
         progress = Progress(verbose, train.steps, epochs) if verbose else None
         trainer.progress = progress
         cbs = CallbackList(list(callbacks or []) + [history], model=self,
                            params={"epochs": epochs, "steps": train.steps, "verbose": verbose,
-                        "do_validation": val is not None}, trainer=trainer)
+                                   "do_validation": val is not None}, trainer=trainer)
         trainer.initial_epoch = initial_epoch
-        cbs.on_train_begin()
+        _, release = self._begin_run()
         logs = {}
         try:
+            cbs.on_train_begin()
             for epoch in range(trainer.initial_epoch, epochs):
                 trainer.epoch = epoch
                 cbs.on_epoch_begin(epoch)
@@ -401,14 +368,12 @@ class TrainingMixin:
                     break
         finally:
             self.train(False)
+            release()
         cbs.on_train_end(logs)
         return history
 
-    def _legacy_fit_kwargs(self, x, y, epochs, kwargs):
-        raise TypeError(f"fit() got unexpected keyword argument(s) {', '.join(map(repr, sorted(kwargs)))}. "
-                        f"Valid arguments: x, y, batch_size, epochs, verbose, callbacks, validation_split, "
-                        f"validation_data, shuffle, class_weight, sample_weight, initial_epoch, "
-                        f"steps_per_epoch, validation_steps, validation_batch_size, validation_freq.")
+    def _new_history(self) -> History:
+        return History()
 
     def _validation_data(self, validation_data, batch_size, steps):
         if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3) \
@@ -418,47 +383,43 @@ class TrainingMixin:
             return self._make_data(vx, vy, vw, batch_size, False, steps, "validation_data")
         return self._make_data(validation_data, None, None, batch_size, False, steps, "validation_data")
 
-    def _run_eval(self, data, callbacks=None):
-        with torch.no_grad():
-            return self._run_epoch(data, None, callbacks, None, training=False)
-
     # ------------------------------------------------------------------ evaluate
-    @property
-    def metrics_names(self) -> list[str]:
-        if self._outputs is None:
-            return ["loss"]
-        names = ["loss"]
-        if len(self._outputs) > 1:
-            names += [f"{s.name}_loss" for s in self._outputs]
-        return names + [n for group in self._log_names for n in group]
-
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
-        """Loss and metrics on the given data: a float, a list [loss, *metrics], or a dict."""
+        """Loss and metrics on the given data: a float, a list [loss, *metrics], or a dict.
+
+        Safe to call from several threads on one model at once.
+        """
         if kwargs:
-            raise TypeError(f"evaluate() got unexpected keyword argument(s) {sorted(kwargs)}.")
+            reject_arguments("evaluate", kwargs, ["x", "y", "batch_size", "verbose", "sample_weight", "steps",
+                                                  "callbacks", "return_dict"])
         self._require_compiled("evaluate")
         verbose = resolve_verbose(verbose)
         batch_size = 32 if batch_size is None else positive_int("evaluate", "batch_size", batch_size)
         data = self._make_data(x, y, sample_weight, batch_size, False, steps, "evaluate")
-        self._collect_weight_terms()
         cbs = CallbackList(callbacks, model=self, params={"steps": data.steps, "verbose": verbose})
-        cbs.on_test_begin()
-        progress = Progress(verbose, data.steps) if verbose else None
-        if progress is not None:
-            progress.start()
-        logs, steps_done = self._run_eval(data, cbs)
-        if progress is not None:
-            progress.finish(steps_done, logs)
+        _, release = self._begin_run()
+        try:
+            cbs.on_test_begin()
+            progress = Progress(verbose, data.steps) if verbose else None
+            if progress is not None:
+                progress.start()
+            logs, steps_done = self._run_eval(data, cbs)
+            if progress is not None:
+                progress.finish(steps_done, logs)
+        finally:
+            release()
         cbs.on_test_end(logs)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return self._format_logs(logs, return_dict)
 
     # ------------------------------------------------------------------ predict
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Model outputs for the inputs, as numpy arrays (a list for several outputs)."""
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
+        """Model outputs for the inputs, as numpy arrays (a list or dict for several outputs).
+
+        Every batch goes through ``predict_step``. Safe to call from several threads at once.
+        """
+        if kwargs:
+            reject_arguments("predict", kwargs, ["x", "batch_size", "verbose", "steps", "callbacks"])
         verbose = resolve_verbose(verbose)
         batch_size = 32 if batch_size is None else positive_int("predict", "batch_size", batch_size)
         if _data.is_array_like(x):
@@ -475,14 +436,14 @@ class TrainingMixin:
         progress = Progress(verbose, data.steps) if verbose else None
         if progress is not None:
             progress.start()
-        chunks: list[list[torch.Tensor]] = []
+        chunks: list = []
         step = 0
         with torch.inference_mode():
             for xb, _, _, _ in data.batches():
                 if cbs is not None:
                     cbs.on_predict_batch_begin(step, {})
-                out = self(xb, training=False)
-                chunks.append(_flat(out) if not isinstance(out, torch.Tensor) else [out])
+                out = self.predict_step((xb,))
+                chunks.append(out)
                 step += 1
                 if cbs is not None:
                     cbs.on_predict_batch_end(step - 1, {"outputs": out})
@@ -490,68 +451,82 @@ class TrainingMixin:
                     progress.update(step, {})
             if not chunks:
                 raise ValueError("predict received no data.")
-            outs = [torch.cat([c[i] for c in chunks]) if len(chunks) > 1 else chunks[0][i]
-                    for i in range(len(chunks[0]))]
-            arrays = [o.cpu().numpy() for o in outs]
+            result = _concat_outputs(chunks)
         if progress is not None:
             progress.finish(step, {})
         if cbs is not None:
             cbs.on_predict_end()
-        return arrays[0] if len(arrays) == 1 else arrays
+        return result
 
     # ------------------------------------------------------------------ on_batch
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, reset_metrics=True,
                        return_dict=False):
-        """One gradient step on one batch; returns the loss (and metrics) of that batch."""
+        """One gradient step (through ``train_step``) on one batch; returns the loss (and metrics)
+        of that batch, or their running values with ``reset_metrics=False``."""
         self._require_compiled("train_on_batch")
-        n = len(_flat(x)[0]) if not isinstance(x, (np.ndarray, torch.Tensor)) else len(x)
-        data = self._make_data(x, y, sample_weight, max(n, 1), False, None, "train_on_batch", class_weight)
-        if not self._optimizer_ready():
-            self._start_training()
+        data = self._make_data(x, y, sample_weight, _batch_len(x), False, None, "train_on_batch", class_weight)
+        self._start_training()
         self.train(True)
+        _, release = self._begin_run()
         try:
             logs = self._batch_logs(data, training=True, reset=reset_metrics)
         finally:
             self.train(False)
-        return self._format_batch_logs(logs, return_dict)
-
-    def _optimizer_ready(self) -> bool:
-        return bool(getattr(self.optimizer, "param_groups", None))
+            release()
+        return self._format_logs(logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
+        """Loss and metrics of one batch (through ``test_step``), without updating weights."""
         self._require_compiled("test_on_batch")
-        n = len(_flat(x)[0]) if not isinstance(x, (np.ndarray, torch.Tensor)) else len(x)
-        data = self._make_data(x, y, sample_weight, max(n, 1), False, None, "test_on_batch")
-        self._collect_weight_terms()
-        with torch.no_grad():
-            logs = self._batch_logs(data, training=False, reset=reset_metrics)
-        return self._format_batch_logs(logs, return_dict)
+        data = self._make_data(x, y, sample_weight, _batch_len(x), False, None, "test_on_batch")
+        _, release = self._begin_run()
+        try:
+            with torch.no_grad():
+                logs = self._batch_logs(data, training=False, reset=reset_metrics)
+        finally:
+            release()
+        return self._format_logs(logs, return_dict)
 
     def _batch_logs(self, data, training, reset):
         if reset:
-            for m in self._metric_objects():
-                m.reset_state()
-        device = self._data_device()
-        xb, yb, wb, n = next(iter(data.batches()))
-        step = self._train_step if training else self._test_step
-        total, per_output = step(xb, yb, wb)
-        out_sums = [v * n for v in per_output] if len(self._outputs) > 1 else []
-        return self._read_logs(total.to(device) * n, out_sums, n)
+            self.reset_metrics()
+        xb, yb, wb, _ = next(iter(data.batches()))
+        step = self.train_step if training else self.test_step
+        logs = step(pack_x_y_sample_weight(xb, yb, wb))
+        return logs_to_floats(check_step_logs(logs, "train_step" if training else "test_step"))
 
     @staticmethod
-    def _format_batch_logs(logs, return_dict):
+    def _format_logs(logs, return_dict):
         if return_dict:
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
     def predict_on_batch(self, x):
-        return self.predict(x, batch_size=max(len(_flat(x)[0]) if not isinstance(x, (np.ndarray, torch.Tensor))
-                                              else len(x), 1), verbose=0)
+        """Outputs for one batch, as numpy arrays."""
+        return self.predict(x, batch_size=_batch_len(x), verbose=0)
 
-    def reset_metrics(self) -> None:
-        for m in self._metric_objects() if self._outputs else []:
-            m.reset_state()
+
+def _batch_len(x) -> int:
+    return max(len(_flat(x)[0]) if not isinstance(x, (np.ndarray, torch.Tensor)) else len(x), 1)
+
+
+def _concat_outputs(chunks: list):
+    """Batches of outputs (tensors, lists or dicts of tensors) -> numpy arrays of the same structure."""
+    first = chunks[0]
+
+    def cat(parts):
+        t = torch.cat(parts) if len(parts) > 1 else parts[0]
+        return (t.float() if t.dtype == torch.bfloat16 else t).cpu().numpy()   # numpy has no bfloat16
+    if isinstance(first, torch.Tensor):
+        return cat(chunks)
+    if isinstance(first, dict):
+        return {k: cat([c[k] for c in chunks]) for k in first}
+    if isinstance(first, (list, tuple)):
+        arrays = [cat([c[i] for c in chunks]) for i in range(len(first))]
+        return arrays[0] if len(arrays) == 1 else arrays
+    raise TypeError(f"predict_step() must return a tensor, or a list or dict of tensors. Received "
+                    f"{type(first).__name__}.")
 
 
 def _class_sample_weights(y, class_weight: dict, sample_weight=None):

@@ -2,6 +2,8 @@
 from . import np_utils
 from .np_utils import normalize, to_categorical
 from .rng_utils import set_random_seed
-from ..preprocessing._dataset import image_dataset_from_directory
+from .data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from ..preprocessing import image_dataset_from_directory
 
-__all__ = ["to_categorical", "normalize", "set_random_seed", "np_utils", "image_dataset_from_directory"]
+__all__ = ["to_categorical", "normalize", "set_random_seed", "np_utils", "image_dataset_from_directory",
+           "pack_x_y_sample_weight", "unpack_x_y_sample_weight"]

@@ -41,11 +41,11 @@ def test_auto_mode_direction(model, monitor, direction):
     assert stop._resolve_direction() == direction
 
 
-def test_auto_mode_uses_a_metric_objects_direction(model):
+def test_auto_mode_uses_a_metric_objects_direction(model, monkeypatch):
     class Metric:
         name = "dice"
         _direction = "up"
-    model.metrics = [Metric()]
+    monkeypatch.setattr(type(model), "metrics", property(lambda self: [Metric()]))
     stop = EarlyStopping(monitor="val_dice")
     stop.set_model(model)
     assert stop._resolve_direction() == "max"

@@ -39,7 +39,7 @@ def test_keras_imports_resolve_to_lamina_even_with_keras_installed(tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out == {"keras": "lamina.keras", "K": "lamina.keras.backend", "np_utils": "lamina.keras.utils.np_utils",
-                   "Dense": "lamina.layers.core", "mnist": "lamina.datasets.mnist", "argv": ["one", "--two"],
+                   "Dense": "lamina.keras.layers", "mnist": "lamina.datasets.mnist", "argv": ["one", "--two"],
                    "tfk": "lamina.keras", "same": True}
 
 

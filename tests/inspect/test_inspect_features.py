@@ -65,7 +65,7 @@ def test_activation_model_matches_the_seeds_hand_built_model(digits):
     for a, b in zip(ours, by_hand):
         np.testing.assert_array_equal(a, b)
     # It reuses the model's own graph: each layer runs once.
-    assert [step[0].name for step in act._steps] == ["conv2d", "conv2d_1", "conv2d_2", "dropout"]
+    assert [step[0].name for step in act.graph_plan.steps] == ["conv2d", "conv2d_1", "conv2d_2", "dropout"]
 
 
 def test_activation_model_of_a_subclassed_model(digits):

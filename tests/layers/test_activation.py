@@ -19,8 +19,8 @@ def test_relu_options_follow_keras_formula():
 def test_leaky_relu_default_and_legacy_alpha(monkeypatch):
     import warnings
 
-    from lamina.layers import activation
-    monkeypatch.setattr(activation, "_WARNED_ALPHA", False)
+    from lamina.compat import _state as compat_state
+    monkeypatch.setattr(compat_state, "_WARNED", set())
     np.testing.assert_allclose(LeakyReLU()(X).numpy(), np.where(X >= 0, X, 0.3 * X), rtol=1e-6)
     with pytest.warns(DeprecationWarning, match=r"LeakyReLU\(alpha=\.\.\.\) is the Keras 2 name"):
         layer = LeakyReLU(alpha=0.1)

@@ -4,10 +4,11 @@ import copy
 import pickle
 
 import pytest
+
+from lamina.compat import _state as compat_state
 import torch
 
 from lamina import optimizers
-from lamina.optimizers import base as optimizers_base
 
 ALL = [optimizers.SGD, optimizers.RMSprop, optimizers.Adam, optimizers.AdamW, optimizers.Adadelta,
        optimizers.Adagrad, optimizers.Adamax, optimizers.Nadam]
@@ -15,7 +16,7 @@ ALL = [optimizers.SGD, optimizers.RMSprop, optimizers.Adam, optimizers.AdamW, op
 
 @pytest.fixture(autouse=True)
 def _fresh_warnings():
-    optimizers_base._WARNED.clear()
+    compat_state._WARNED.clear()
     yield
 
 

@@ -1,11 +1,13 @@
-"""``keras.applications``: VGG16, VGG19, ResNet50, MobileNetV2 (from :mod:`lamina.applications`), and the
-``keras.applications.vgg16`` style submodules with ``preprocess_input`` / ``decode_predictions``."""
+"""``keras.applications``: VGG16, VGG19, ResNet50, MobileNetV2, InceptionV3, Xception, DenseNet121/169/201
+(from :mod:`lamina.applications`), and the ``keras.applications.vgg16`` style submodules with
+``preprocess_input`` / ``decode_predictions``."""
 import importlib
 import importlib.util
 
-from ...compat._state import LegacyNameError
+from ...compat import LegacyNameError
 
-_SUBMODULES = ("vgg16", "vgg19", "resnet50", "resnet", "mobilenet_v2", "imagenet_utils")
+_SUBMODULES = ("vgg16", "vgg19", "resnet50", "resnet", "mobilenet_v2", "inception_v3", "xception", "densenet",
+               "imagenet_utils")
 
 
 def _lamina_applications():

@@ -5,7 +5,7 @@ and ``mnist_sample`` (10,000 MNIST digits bundled with lamina, offline).
 """
 import importlib
 
-from ...compat._state import LegacyNameError
+from ...compat import LegacyNameError
 
 _AVAILABLE = ("mnist", "mnist_sample", "fashion_mnist", "cifar10", "cifar100")
 __all__ = list(_AVAILABLE)

@@ -1,6 +1,6 @@
 """``keras.engine.topology`` (Keras 1/2): ``from keras.engine.topology import Layer``."""
-from ...layers import Input, InputLayer, InputSpec, Layer  # noqa: F401
-from ...models import Model  # noqa: F401
+from ..layers import Input, InputLayer, InputSpec, Layer  # noqa: F401
+from ..models import Model  # noqa: F401
 
 Container = Network = Model
 

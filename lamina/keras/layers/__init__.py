@@ -2,11 +2,16 @@
 (``keras.layers.core``, ``convolutional``, ``pooling``, ``normalization``, ``merge``,
 ``advanced_activations``, ``noise``).
 
-Keras 1 arguments are translated (``Dense(output_dim=...)``,
-``Convolution2D(32, 3, 3, border_mode='same')``, ``Dropout(p=...)``), with one warning each.
+The classes are subclasses of lamina's layers that translate Keras 1 arguments
+(``Dense(output_dim=...)``, ``Convolution2D(32, 3, 3, border_mode='same')``, ``Dropout(p=...)``),
+with one warning each; ``lamina.layers`` itself keeps Keras 3's arguments.
 """
-from ...layers import *  # noqa: F401,F403 - the namespace re-exports every lamina layer
+from ... import layers as _layers
 from ...layers import __all__ as _lamina_layers
+from .._twins import twin_all
+
+# Every lamina layer, as its classic twin (a subclass that also takes Keras 1 arguments).
+globals().update(twin_all({name: getattr(_layers, name) for name in _lamina_layers}))
 from . import advanced_activations, convolutional, core, merge, noise, normalization, pooling  # noqa: F401
 from ._legacy import AtrousConvolution1D, AtrousConvolution2D, Merge, missing_name
 # Keras 2.2.4 recurrent layers (hard-sigmoid gates, GRU reset_after=False, Keras 1 names)

@@ -1,7 +1,7 @@
 """Keras 1/2 layer names lamina serves as functions, and helpful errors for the ones it lacks."""
 from __future__ import annotations
 
-from ...compat._state import LegacyNameError, warn_legacy
+from ...compat import LegacyNameError, warn_legacy
 from ... import layers as _layers
 
 __all__ = ["AtrousConvolution1D", "AtrousConvolution2D", "Merge", "legacy_merge", "missing_name"]
@@ -10,13 +10,15 @@ __all__ = ["AtrousConvolution1D", "AtrousConvolution2D", "Merge", "legacy_merge"
 def AtrousConvolution1D(*args, atrous_rate=1, **kwargs):
     """Keras 1 ``AtrousConvolution1D``: a Conv1D with ``dilation_rate=atrous_rate``."""
     warn_legacy("AtrousConvolution1D", "AtrousConvolution1D is the Keras 1 name; use Conv1D(..., dilation_rate=...).")
-    return _layers.Conv1D(*args, dilation_rate=atrous_rate, **kwargs)
+    from . import Conv1D
+    return Conv1D(*args, dilation_rate=atrous_rate, **kwargs)
 
 
 def AtrousConvolution2D(*args, atrous_rate=(1, 1), **kwargs):
     """Keras 1 ``AtrousConvolution2D``: a Conv2D with ``dilation_rate=atrous_rate``."""
     warn_legacy("AtrousConvolution2D", "AtrousConvolution2D is the Keras 1 name; use Conv2D(..., dilation_rate=...).")
-    return _layers.Conv2D(*args, dilation_rate=atrous_rate, **kwargs)
+    from . import Conv2D
+    return Conv2D(*args, dilation_rate=atrous_rate, **kwargs)
 
 
 def Merge(*args, **kwargs):

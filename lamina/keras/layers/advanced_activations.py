@@ -1,5 +1,5 @@
 """``keras.layers.advanced_activations`` (Keras 1/2 module path)."""
-from ...layers import ELU, LeakyReLU, PReLU, ReLU, Softmax  # noqa: F401
+from . import ELU, LeakyReLU, PReLU, ReLU, Softmax  # noqa: F401
 from ._legacy import missing_name
 
 __all__ = ["LeakyReLU", "PReLU", "ELU", "ReLU", "Softmax"]

@@ -1,5 +1,5 @@
 """``keras.layers.core`` (Keras 1/2 module path)."""
-from ...layers import (Activation, Dense, Dropout, Flatten, Input, InputLayer, InputSpec, Lambda, Layer,  # noqa: F401
+from . import (Activation, Dense, Dropout, Flatten, Input, InputLayer, InputSpec, Lambda, Layer,  # noqa: F401
                        Permute, Reshape, SpatialDropout2D)
 from ._legacy import missing_name
 

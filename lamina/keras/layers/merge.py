@@ -7,7 +7,7 @@ gives this module. The module is callable so both kinds of code run.
 import sys
 import types
 
-from ...layers import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add,  # noqa: F401
+from . import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add,  # noqa: F401
                        average, concatenate, maximum, minimum, multiply, subtract)
 from ._legacy import legacy_merge, missing_name
 

@@ -1,5 +1,5 @@
 """``keras.layers.noise`` (Keras 1/2 module path)."""
-from ...layers import GaussianDropout, GaussianNoise  # noqa: F401
+from . import GaussianDropout, GaussianNoise  # noqa: F401
 from ._legacy import missing_name
 
 __all__ = ["GaussianNoise", "GaussianDropout"]

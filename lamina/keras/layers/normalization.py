@@ -1,5 +1,5 @@
 """``keras.layers.normalization`` (Keras 1/2 module path)."""
-from ...layers import BatchNormalization  # noqa: F401
+from . import BatchNormalization  # noqa: F401
 from ._legacy import missing_name
 
 __all__ = ["BatchNormalization"]

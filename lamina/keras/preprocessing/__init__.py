@@ -1,7 +1,7 @@
 """``keras.preprocessing``: ``image`` (ImageDataGenerator, load_img, img_to_array, ...)."""
 import importlib
 
-from ...compat._state import LegacyNameError
+from ...compat import LegacyNameError
 
 __all__ = ["image"]
 

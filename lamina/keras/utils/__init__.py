@@ -1,5 +1,5 @@
 """``keras.utils``: to_categorical, normalize, set_random_seed, np_utils, Sequence."""
-from ...compat._state import LegacyNameError
+from ...compat import LegacyNameError
 from ...utils import normalize, set_random_seed, to_categorical
 from . import data_utils, generic_utils, np_utils  # noqa: F401
 from .generic_utils import CustomObjectScope, custom_object_scope, get_custom_objects  # noqa: F401

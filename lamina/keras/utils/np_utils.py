@@ -1,5 +1,5 @@
 """``keras.utils.np_utils`` (Keras 1/2): to_categorical and normalize."""
-from ...compat._state import warn_legacy
+from ...compat import warn_legacy
 from ...utils import normalize, to_categorical
 
 __all__ = ["to_categorical", "normalize", "probas_to_classes"]

@@ -1,4 +1,4 @@
-"""Keras 1/2 training forms on lamina's engine: ``nb_epoch``, ``fit_generator``,
+"""Keras 1/2 training forms on lamina's engine, for the classic namespace's models: ``nb_epoch``, ``fit_generator``,
 ``evaluate_generator``, ``predict_generator``, ``predict_classes``, ``predict_proba``,
 ``load_weights(by_name=True)`` and the Keras 2 history keys (``'acc'``/``'val_acc'``).
 
@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from ..compat._state import legacy_enabled, warn_legacy
-from .engine import TrainingMixin
+from ..compat import warn_legacy
+from ..models import Model as _Model
 
 __all__ = ["LegacyTrainingMixin", "LogDict"]
 
@@ -30,8 +30,8 @@ class LogDict(dict):
     ``'val_acc'``, ``'lr'``) and the Keras 3 ones, whichever the metrics were logged as."""
 
     def __missing__(self, key):
-        from ..callbacks._monitor import _aliases
-        for alt in _aliases(key) if isinstance(key, str) else ():
+        from ..callbacks import metric_aliases
+        for alt in metric_aliases(key) if isinstance(key, str) else ():
             if dict.__contains__(self, alt):
                 return dict.__getitem__(self, alt)
         raise KeyError(f"{key!r} is not in the history. Recorded keys: {', '.join(map(repr, self))}.")
@@ -39,8 +39,8 @@ class LogDict(dict):
     def __contains__(self, key):
         if dict.__contains__(self, key):
             return True
-        from ..callbacks._monitor import _aliases
-        return isinstance(key, str) and any(dict.__contains__(self, a) for a in _aliases(key))
+        from ..callbacks import metric_aliases
+        return isinstance(key, str) and any(dict.__contains__(self, a) for a in metric_aliases(key))
 
     def get(self, key, default=None):
         try:
@@ -79,34 +79,51 @@ def _drop_loader_args(kwargs, where):
                         f"batches in the training process. Remove it.")
 
 
+_LEGACY_METRIC_NAMES = {"accuracy": "acc", "crossentropy": "ce"}
+
+
+def _keras2_metric_names(metrics):
+    """Keras 2.2 logged ``metrics=['accuracy']`` as 'acc' (and 'crossentropy' as 'ce')."""
+    if isinstance(metrics, str):
+        return _LEGACY_METRIC_NAMES.get(metrics, metrics)
+    if isinstance(metrics, dict):
+        return {k: _keras2_metric_names(v) for k, v in metrics.items()}
+    if isinstance(metrics, (list, tuple)):
+        return [_keras2_metric_names(m) for m in metrics]
+    return metrics
+
+
 class LegacyTrainingMixin:
-    """Keras 1/2 forms of the training API, mixed into Model before :class:`TrainingMixin`."""
+    """Keras 1/2 forms of the training API; the classic ``keras.models`` classes put it before
+    lamina's :class:`~lamina.models.Model` in their bases."""
 
-    # ------------------------------------------------------------------ compile / fit hooks
-    @functools.wraps(TrainingMixin.compile)
-    def compile(self, optimizer="rmsprop", *args, **kwargs):
-        if isinstance(optimizer, str) and legacy_enabled():
-            from ..keras import optimizers as _legacy_optimizers
+    # ------------------------------------------------------------------ compile / fit
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, sample_weight_mode=None,
+                weighted_metrics=None, target_tensors=None, **kwargs):
+        """Keras 2.2 ``compile(optimizer, loss, metrics, loss_weights, sample_weight_mode, weighted_metrics,
+        target_tensors)``: optimizer names take Keras 2's default learning rates, and 'accuracy' is
+        logged as 'acc'."""
+        if isinstance(optimizer, str):
+            from . import optimizers as _legacy_optimizers
             optimizer = _legacy_optimizers.get(optimizer)
-        return TrainingMixin.compile(self, optimizer, *args, **kwargs)
-
-    def _legacy_compile_kwargs(self, kwargs):
-        kwargs = dict(kwargs)
-        mode = kwargs.pop("sample_weight_mode", None)
-        if mode is not None:
-            raise ValueError(f"compile(sample_weight_mode={mode!r}) (Keras 2) is not supported: lamina weights whole "
-                             f"samples. Pass sample_weight with one weight per sample to fit().")
-        if "target_tensors" in kwargs and kwargs.pop("target_tensors") is not None:
+        if sample_weight_mode is not None:
+            raise ValueError(f"compile(sample_weight_mode={sample_weight_mode!r}) (Keras 2) is not supported: lamina "
+                             f"weights whole samples. Pass sample_weight with one weight per sample to fit().")
+        if target_tensors is not None:
             raise ValueError("compile(target_tensors=...) (Keras 2) is not supported; pass the targets to fit(x, y).")
+        kwargs = dict(kwargs)
         if "class_mode" in kwargs:
             kwargs.pop("class_mode")
             warn_legacy("compile.class_mode", "compile(class_mode=...) is the Keras 0/1 form and is ignored; "
                         "choose the loss instead (binary_crossentropy or categorical_crossentropy).")
-        if kwargs:
-            TrainingMixin._legacy_compile_kwargs(self, kwargs)
-        return {}
+        return _Model.compile(self, optimizer, loss=loss, loss_weights=loss_weights,
+                              metrics=_keras2_metric_names(metrics),
+                              weighted_metrics=_keras2_metric_names(weighted_metrics), **kwargs)
 
-    def _legacy_fit_kwargs(self, x, y, epochs, kwargs):
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, **kwargs):
+        """Keras 2.2 ``fit``; Keras 1's ``nb_epoch`` is accepted (with a warning)."""
         kwargs = dict(kwargs)
         if "nb_epoch" in kwargs:
             nb_epoch = kwargs.pop("nb_epoch")
@@ -121,15 +138,21 @@ class LegacyTrainingMixin:
                         "compile(metrics=['accuracy']).")
         _drop_loader_args(kwargs, "fit")
         if kwargs:
-            TrainingMixin._legacy_fit_kwargs(self, x, y, epochs, kwargs)
-        return x, y, epochs, {}
-
-    @functools.wraps(TrainingMixin.fit)
-    def fit(self, *args, **kwargs):
-        history = TrainingMixin.fit(self, *args, **kwargs)
+            from ..training.engine import reject_arguments
+            reject_arguments("fit", kwargs, _FIT_ARGS.split(", ") + ["nb_epoch"])
+        history = _Model.fit(self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+                             validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
+                             class_weight=class_weight, sample_weight=sample_weight, initial_epoch=initial_epoch,
+                             steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
         if type(history.history) is dict:
             history.history = LogDict(history.history)
         return history
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None, **kwargs):
+        """Keras 2.2 ``evaluate`` (verbose=1 by default, as Keras 2)."""
+        _drop_loader_args(kwargs, "evaluate")
+        return _Model.evaluate(self, x, y, batch_size=batch_size, verbose=verbose, sample_weight=sample_weight,
+                               steps=steps, **kwargs)
 
     # ------------------------------------------------------------------ generators
     def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
@@ -213,23 +236,6 @@ class LegacyTrainingMixin:
         return preds
 
     # ------------------------------------------------------------------ saving
-    def load_weights(self, filepath, by_name=False, skip_mismatch=False, **kwargs):
-        """Load weights; ``by_name=True`` (Keras 2) matches ``.h5`` layers by name instead of order."""
-        if kwargs:
-            raise TypeError(f"load_weights got unexpected keyword argument(s) {sorted(kwargs)}. Valid: filepath, "
-                            f"by_name, skip_mismatch.")
-        if by_name:
-            import os
-            path = os.fspath(filepath)
-            if os.path.splitext(path)[1].lower() not in (".h5", ".hdf5"):
-                raise ValueError(f"load_weights(by_name=True) reads .h5 files (Keras 2). Received '{path}'; lamina "
-                                 f"files always match weights by layer name.")
-            from ..saving import h5
-            from ..saving._files import check_exists
-            check_exists(path, "load_weights")
-            return h5.load_weights(self, path, skip_mismatch=skip_mismatch, by_name=True)
-        return super().load_weights(filepath, skip_mismatch=skip_mismatch)
-
     def to_yaml(self, **kwargs):
         raise NotImplementedError("model.to_yaml() (Keras 1/2) is not supported; YAML architectures were removed in "
                                   "Keras 2.6. Use model.to_json().")

@@ -1,0 +1,68 @@
+"""The classic namespace's classes: lamina classes that also take Keras 1/2 arguments.
+
+``keras.layers.Dense`` is a subclass of :class:`lamina.layers.Dense` (a "twin") that
+adds nothing but a constructor hook translating Keras 1 arguments
+(``Dense(output_dim=10, init='normal')``) and, for models, the Keras 1/2 training
+forms. Because the behaviour hangs on these subclasses, importing ``lamina.keras``
+changes nothing for code that builds ``lamina.layers.Dense`` directly.
+
+A twin is interchangeable with its lamina class: it saves under the same class name,
+and ``isinstance(lamina.layers.Dense(3), keras.layers.Dense)`` holds (a lamina layer is
+a classic one that was built with modern arguments).
+"""
+from __future__ import annotations
+
+from ..layers.base import Layer
+from ._translate import translate
+
+__all__ = ["twin", "twin_all", "namespace_classes"]
+
+_TWINS: dict[type, type] = {}
+
+
+class _TwinMeta(type):
+    """Metaclass of the namespace twins: instances of the lamina class count as instances."""
+
+    def __instancecheck__(cls, obj):
+        base = cls.__dict__.get("_twin_of")
+        if base is not None:
+            return isinstance(obj, base)
+        return super().__instancecheck__(obj)
+
+    def __subclasscheck__(cls, sub):
+        base = cls.__dict__.get("_twin_of")
+        if base is not None:
+            return issubclass(sub, base)
+        return super().__subclasscheck__(sub)
+
+
+def twin(cls: type, extra_bases: tuple = (), module: str = "lamina.keras.layers") -> type:
+    """The classic-namespace subclass of a lamina layer or model class (made once)."""
+    made = _TWINS.get(cls)
+    if made is not None:
+        return made
+    made = _TwinMeta(cls.__name__, extra_bases + (cls,), {
+        "__module__": module,
+        "__qualname__": cls.__qualname__,
+        "__doc__": cls.__doc__,
+        "_twin_of": cls,
+        "_keras_namespace": True,
+        "_argument_translator": staticmethod(translate),
+    })
+    _TWINS[cls] = made
+    return made
+
+
+def twin_all(namespace: dict) -> dict:
+    """``namespace`` with every lamina Layer class replaced by its twin (functions kept)."""
+    return {name: twin(value) if isinstance(value, type) and issubclass(value, Layer) else value
+            for name, value in namespace.items()}
+
+
+def namespace_classes() -> dict:
+    """{class name: twin} for every twin made so far, plus 'Functional' -> the classic Model;
+    what ``keras.models.load_model`` builds from."""
+    classes = {cls.__name__: made for cls, made in _TWINS.items()}
+    if "Model" in classes:
+        classes["Functional"] = classes["Model"]
+    return classes
