@@ -78,3 +78,46 @@ def test_classic_embedding_keras1_names():
     with pytest.warns(DeprecationWarning, match=r"Embedding\(W_regularizer=...\) is the Keras 1 form"):
         emb = KL.Embedding(10, 3, init="normal", W_regularizer="l2")
     assert emb.embeddings_initializer == "normal" and emb.embeddings_regularizer == "l2"
+
+
+# The classic classes are the namespace's twins; importing lamina.keras changes nothing for lamina.layers,
+# and a classic model loads back in a process that never imports the namespace.
+ISOLATION = """
+import sys, numpy as np, torch
+import lamina, lamina.layers as L, lamina.activations as A
+x = torch.linspace(-4, 4, 5)
+def modern():
+    return (A.get("hard_sigmoid")(x).tolist(), L.LSTM(3).recurrent_activation.__name__,
+            L.GRU(3).recurrent_activation.__name__, L.GRU(3).cell.reset_after)
+before = modern()
+if sys.argv[1] == "save":
+    from lamina.keras import layers as KL, models as KM
+    print(before == modern(), before[0], before[1:])
+    lstm, gru = KL.LSTM(3), KL.GRU(3)
+    print(lstm.recurrent_activation.__name__, gru.recurrent_activation.__name__, gru.cell.reset_after,
+          isinstance(lstm, L.LSTM), isinstance(L.LSTM(2), KL.LSTM), KL.recurrent.LSTM is KL.LSTM)
+    m = KM.Sequential([KL.Embedding(10, 4, input_length=5), KL.GRU(3, return_sequences=True), KL.LSTM(3)])
+    m.save(sys.argv[2])
+    np.save(sys.argv[3], m.predict(np.arange(10).reshape(2, 5).astype("float32"), verbose=0))
+else:
+    m = lamina.models.load_model(sys.argv[2])
+    same = np.allclose(m.predict(np.arange(10).reshape(2, 5).astype("float32"), verbose=0), np.load(sys.argv[3]))
+    print(same, "lamina.keras" in sys.modules, m.layers[1].cell.reset_after, m.layers[2].recurrent_activation.__name__)
+"""
+
+
+def test_classic_namespace_leaves_lamina_layers_alone_and_its_models_load_without_it(tmp_path):
+    import subprocess
+    import sys
+    path, pred = str(tmp_path / "classic.lamina"), str(tmp_path / "pred.npy")
+    saved = subprocess.run([sys.executable, "-c", ISOLATION, "save", path, pred], capture_output=True, text=True,
+                           timeout=120)
+    assert saved.returncode == 0, saved.stderr
+    lines = saved.stdout.splitlines()
+    assert lines[0] == ("True [0.0, 0.1666666716337204, 0.5, 0.8333333134651184, 1.0] "
+                        "('sigmoid', 'sigmoid', True)")   # Keras 3's hard_sigmoid and defaults, unchanged
+    assert lines[1] == "hard_sigmoid_keras2 hard_sigmoid_keras2 False True True True"
+    loaded = subprocess.run([sys.executable, "-c", ISOLATION, "load", path, pred], capture_output=True, text=True,
+                            timeout=120)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.split() == ["True", "False", "False", "hard_sigmoid_keras2"]

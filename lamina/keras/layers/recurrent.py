@@ -16,23 +16,19 @@ A saved model stores the resolved values (``recurrent_activation='hard_sigmoid_k
 """
 from __future__ import annotations
 
-import torch
-
 from ... import activations as _activations
 from ... import layers as _layers
-from ...compat._state import warn_legacy
+from ...compat import warn_legacy
+from .._twins import TwinMeta, register_twin
 
 __all__ = ["SimpleRNN", "GRU", "LSTM", "SimpleRNNCell", "GRUCell", "LSTMCell", "RNN", "StackedRNNCells",
            "Embedding", "hard_sigmoid"]
 
 
-def hard_sigmoid(x):
-    """Keras 2's hard sigmoid: ``clip(0.2 * x + 0.5, 0, 1)``."""
-    return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
+# Keras 2's formula, clip(0.2 * x + 0.5, 0, 1); lamina.activations names it 'hard_sigmoid_keras2'
+# (and keeps 'hard_sigmoid' for Keras 3's), so saved classic models load without this namespace.
+hard_sigmoid = _activations.hard_sigmoid_keras2
 
-
-hard_sigmoid.__name__ = "hard_sigmoid_keras2"
-_activations.register("hard_sigmoid_keras2", hard_sigmoid)
 
 # Keras 1 name -> Keras 2 name
 _RENAMES = {"output_dim": "units", "init": "kernel_initializer", "inner_init": "recurrent_initializer",
@@ -93,63 +89,77 @@ class _ClassicRNN:
         return kwargs
 
 
-class _SimpleRNN(_ClassicRNN, _layers.SimpleRNN):
+class SimpleRNN(_ClassicRNN, _layers.SimpleRNN, metaclass=TwinMeta):
     """Keras 2.2.4 ``SimpleRNN`` (Keras 1 argument names accepted). See :class:`lamina.layers.SimpleRNN`.
 
     Example:
         >>> layer = SimpleRNN(output_dim=32, input_dim=8, input_length=10)  # Keras 1 form
     """
 
+    _twin_of = _layers.SimpleRNN
+    _keras_namespace = True
+
     def __init__(self, units=None, **kwargs):
         _layers.SimpleRNN.__init__(self, **self._classic(units, kwargs))
 
 
-class _GRU(_ClassicRNN, _layers.GRU):
+class GRU(_ClassicRNN, _layers.GRU, metaclass=TwinMeta):
     """Keras 2.2.4 ``GRU``: ``recurrent_activation='hard_sigmoid'`` (Keras 2 formula), ``reset_after=False``.
 
     Example:
         >>> layer = GRU(32, return_sequences=True)
     """
 
+    _twin_of = _layers.GRU
+    _keras_namespace = True
     _defaults = {"recurrent_activation": "hard_sigmoid", "reset_after": False}
 
     def __init__(self, units=None, **kwargs):
         _layers.GRU.__init__(self, **self._classic(units, kwargs))
 
 
-class _LSTM(_ClassicRNN, _layers.LSTM):
+class LSTM(_ClassicRNN, _layers.LSTM, metaclass=TwinMeta):
     """Keras 2.2.4 ``LSTM``: ``recurrent_activation='hard_sigmoid'`` (Keras 2 formula).
 
     Example:
         >>> layer = LSTM(output_dim=32, inner_activation="hard_sigmoid")  # Keras 1 form
     """
 
+    _twin_of = _layers.LSTM
+    _keras_namespace = True
     _defaults = {"recurrent_activation": "hard_sigmoid"}
 
     def __init__(self, units=None, **kwargs):
         _layers.LSTM.__init__(self, **self._classic(units, kwargs))
 
 
-class _GRUCell(_ClassicRNN, _layers.GRUCell):
+class GRUCell(_ClassicRNN, _layers.GRUCell, metaclass=TwinMeta):
     """Keras 2.2.4 ``GRUCell`` (hard sigmoid, ``reset_after=False``)."""
 
+    _twin_of = _layers.GRUCell
+    _keras_namespace = True
     _defaults = {"recurrent_activation": "hard_sigmoid", "reset_after": False}
 
     def __init__(self, units=None, **kwargs):
         _layers.GRUCell.__init__(self, **self._classic(units, kwargs))
 
 
-class _LSTMCell(_ClassicRNN, _layers.LSTMCell):
+class LSTMCell(_ClassicRNN, _layers.LSTMCell, metaclass=TwinMeta):
     """Keras 2.2.4 ``LSTMCell`` (hard sigmoid)."""
 
+    _twin_of = _layers.LSTMCell
+    _keras_namespace = True
     _defaults = {"recurrent_activation": "hard_sigmoid"}
 
     def __init__(self, units=None, **kwargs):
         _layers.LSTMCell.__init__(self, **self._classic(units, kwargs))
 
 
-class _SimpleRNNCell(_ClassicRNN, _layers.SimpleRNNCell):
+class SimpleRNNCell(_ClassicRNN, _layers.SimpleRNNCell, metaclass=TwinMeta):
     """Keras 2.2.4 ``SimpleRNNCell``."""
+
+    _twin_of = _layers.SimpleRNNCell
+    _keras_namespace = True
 
     def __init__(self, units=None, **kwargs):
         _layers.SimpleRNNCell.__init__(self, **self._classic(units, kwargs))
@@ -159,8 +169,11 @@ _EMBEDDING_RENAMES = {"init": "embeddings_initializer", "W_regularizer": "embedd
                       "W_constraint": "embeddings_constraint"}
 
 
-class _Embedding(_layers.Embedding):
+class Embedding(_layers.Embedding, metaclass=TwinMeta):
     """Keras 2.2.4 ``Embedding`` (Keras 1's ``init``/``W_regularizer``/``W_constraint`` accepted)."""
+
+    _twin_of = _layers.Embedding
+    _keras_namespace = True
 
     def __init__(self, input_dim, output_dim, input_length=None, **kwargs):
         kwargs = dict(kwargs, input_length=input_length)
@@ -174,12 +187,10 @@ class _Embedding(_layers.Embedding):
         _layers.Embedding.__init__(self, input_dim, output_dim, **kwargs)
 
 
-# The classic classes are defined under private names, so they stay out of the name registry, and then
-# take their Keras names: they save as the modern classes (their configs hold the resolved values), and a
-# saved 'LSTM' always loads as lamina.layers.LSTM.
-for _cls in (_SimpleRNN, _GRU, _LSTM, _GRUCell, _LSTMCell, _SimpleRNNCell, _Embedding):
-    _cls.__name__ = _cls.__qualname__ = _cls.__name__[1:]
-SimpleRNN, GRU, LSTM, Embedding = _SimpleRNN, _GRU, _LSTM, _Embedding
-SimpleRNNCell, GRUCell, LSTMCell = _SimpleRNNCell, _GRUCell, _LSTMCell
+# They are the classic namespace's twins of the lamina classes: not registered under their own names
+# (they save as the lamina classes; their configs hold the resolved values), an instance of the lamina
+# class counts as one of them, and keras.models.load_model builds them.
+for _cls in (SimpleRNN, GRU, LSTM, GRUCell, LSTMCell, SimpleRNNCell, Embedding):
+    register_twin(_cls)
 RNN = _layers.RNN
 StackedRNNCells = _layers.StackedRNNCells
