@@ -190,3 +190,41 @@ def test_bad_arguments_are_explained():
         L.Bidirectional(L.LSTM(2), merge_mode="cat")
     with pytest.raises(ValueError, match=r"TimeDistributed expects a lamina layer"):
         L.TimeDistributed("dense")
+
+
+def test_padded_steps_do_not_count_in_loss_gradients_or_metrics():
+    """With Embedding(mask_zero=True) the targets of padded steps change nothing (Keras 3: the output
+    mask is a sample weight); a model without a mask-making layer gives outputs without a mask."""
+    import lamina
+    torch.manual_seed(0)
+    model = Sequential([L.Embedding(6, 4, mask_zero=True, input_shape=(4,)), L.GRU(3, return_sequences=True),
+                        L.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    ids = torch.tensor([[3, 4, 0, 0], [1, 2, 5, 0]])
+    y = torch.tensor([[0, 1, 2, 2], [1, 1, 0, 1]])
+    y_other = y.clone()
+    y_other[ids == 0] = 0
+    assert model(ids)._keras_mask.tolist() == (ids != 0).tolist()
+
+    def step(targets):
+        with torch.no_grad():
+            out = model(ids)
+        loss = model.compute_loss(ids, targets, model(ids))
+        model.zero_grad()
+        loss.backward()
+        model.reset_metrics()
+        acc = model.compute_metrics(ids, targets, out)["accuracy"]
+        return loss.item(), [p.grad.clone() for p in model.trainable_weights], float(acc)
+
+    loss_a, grads_a, acc_a = step(y)
+    loss_b, grads_b, acc_b = step(y_other)
+    assert loss_a == pytest.approx(loss_b) and acc_a == pytest.approx(acc_b)
+    for a, b in zip(grads_a, grads_b):
+        torch.testing.assert_close(a, b)
+    # by hand: the mean crossentropy over the 5 kept steps
+    probs = model(ids).detach()
+    kept = ids != 0
+    want = -torch.log(probs.gather(-1, y.unsqueeze(-1)).squeeze(-1))[kept].mean()
+    assert loss_a == pytest.approx(want.item(), rel=1e-5)
+    plain = lamina.Sequential([L.Dense(2, input_shape=(3,))])
+    assert not hasattr(plain(torch.zeros(1, 3)), "_keras_mask")

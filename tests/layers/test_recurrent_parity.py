@@ -17,6 +17,7 @@ try:
 except ImportError:  # pragma: no cover - CI installs keras through the dev extra
     keras = None
 
+import lamina  # noqa: E402
 from lamina import layers as L  # noqa: E402
 
 pytestmark = [pytest.mark.skipif(keras is None, reason="the keras package is not installed (pip install 'keras>=3')"),
@@ -315,3 +316,37 @@ def test_sequence_helpers_match_keras(kind, args, shape):
     x = _x(*shape)
     np.testing.assert_allclose(getattr(L, kind)(*args)(torch.tensor(x)).numpy(),
                                getattr(keras.layers, kind)(*args)(torch.tensor(x)).cpu().numpy())
+
+
+def _tagger(lib, sequential):
+    """Embedding(mask_zero) -> LSTM(return_sequences) -> softmax per step (the output carries the mask),
+    built with ``lib`` (keras, or lamina)."""
+    layers = [lib.layers.Embedding(6, 4, mask_zero=True), lib.layers.LSTM(3, return_sequences=True),
+              lib.layers.Dense(3, activation="softmax")]
+    if sequential:
+        return lib.Sequential([lib.Input((5,))] + layers)
+    inp = x = lib.Input((5,))
+    for layer in layers:
+        x = layer(x)
+    return lib.Model(inp, x)
+
+
+@pytest.mark.parametrize("sequential", [False, True], ids=["functional", "sequential"])
+def test_masked_loss_and_metrics_match_keras(sequential):
+    """The output mask weighs the loss (mean over the kept steps) and the mean metrics, as Keras 3 does;
+    per-step sample weights combine with it."""
+    ids = np.array([[3, 4, 5, 0, 0], [1, 2, 0, 0, 0], [5, 5, 5, 5, 5], [2, 0, 0, 0, 0]])
+    y = np.random.default_rng(0).integers(0, 3, size=(4, 5))
+    weights = np.repeat(np.array([1.0, 2.0, 0.5, 0.0])[:, None], 5, axis=1)
+    ours, theirs = _tagger(lamina, sequential), _tagger(keras, sequential)
+    _randomize(ours)
+    theirs.set_weights(ours.get_weights())
+    for m in (ours, theirs):
+        m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                  weighted_metrics=["accuracy"])
+    got = ours.evaluate(ids.astype("float32"), y, sample_weight=weights, batch_size=4, verbose=0)
+    want = theirs.evaluate(ids, y, sample_weight=weights, batch_size=4, verbose=0)
+    np.testing.assert_allclose(got, [want[0], want[2], want[3]], atol=ATOL)   # loss, accuracy, weighted
+    got = ours.evaluate(ids.astype("float32"), y, batch_size=4, verbose=0)
+    want = theirs.evaluate(ids, y, batch_size=4, verbose=0)
+    np.testing.assert_allclose(got, [want[0], want[2], want[3]], atol=ATOL)
