@@ -30,3 +30,14 @@ def test_test_modules_have_unique_basenames():
     from pathlib import Path
     names = Counter(p.name for p in Path(__file__).parent.rglob("test_*.py"))
     assert [n for n, c in names.items() if c > 1] == []
+
+
+def test_no_test_imports_a_conftest_by_name():
+    """Several conftest.py files live under tests/: `from conftest import x` may get another folder's one
+    (under pytest-xdist it depends on what a worker collected first). Shared helpers go in uniquely named
+    modules (e.g. tests/preprocessing/image_folders.py)."""
+    import re
+    from pathlib import Path
+    pattern = re.compile(r"^\s*(from\s+conftest\s+import|import\s+conftest\b)", re.M)
+    offenders = [str(p) for p in Path(__file__).parent.rglob("*.py") if pattern.search(p.read_text("utf-8"))]
+    assert offenders == []

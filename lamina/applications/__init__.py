@@ -6,7 +6,7 @@
 torchvision's state dicts. Each family's module has its ``preprocess_input`` and
 ``decode_predictions``: ``from lamina.applications.vgg16 import preprocess_input``.
 
-Example (the seeds' feature extraction):
+Example (Deep Learning with Python's feature extraction):
     >>> from lamina.applications import VGG16
     >>> conv_base = VGG16(weights="imagenet", include_top=False, input_shape=(150, 150, 3))
 """

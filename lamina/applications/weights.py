@@ -30,6 +30,9 @@ from typing import Callable
 import numpy as np
 import torch
 
+from ..saving import LoadError, check_zip
+from ..utils.file_lock import file_lock, unique_temp, writable_dir
+
 __all__ = ["Architecture", "cache_dir", "get_file", "load_weights"]
 
 KERAS_BASE = "https://storage.googleapis.com/tensorflow/keras-applications/"
@@ -68,23 +71,31 @@ def cache_dir() -> Path:
 def get_file(fname: str, origin: str, file_hash: str | None = None, what: str = "this network") -> str:
     """The path of ``fname`` in the cache, downloading it from ``origin`` first if it is missing.
 
-    A download is written beside its final place, checked against ``file_hash`` (md5 or sha256 hex)
-    and only then renamed into the cache, so the cache never holds a partial or corrupt file.
-    Set ``LAMINA_OFFLINE=1`` to never try the network.
+    A download is written to a temporary file of this process, checked against ``file_hash``
+    (md5 or sha256 hex) and only then renamed into the cache, so the cache never holds a partial
+    or corrupt file; processes fetching the same file take turns on a lock beside it. A cached
+    file is checked against ``file_hash`` again before it is used (once per process), and a
+    damaged one is downloaded again. Set ``LAMINA_OFFLINE=1`` to never try the network.
 
     Raises:
         FileNotFoundError: not cached and not downloadable (offline); says where to put the file.
-        ValueError: the downloaded file does not have the expected hash.
+        ValueError: the downloaded file, or the cached one when offline, does not have the expected hash.
+        CacheNotWritableError (an OSError): the cache folder cannot be created or written.
     """
     directory = cache_dir()
     path = directory / fname
-    if path.is_file():
+    offline = os.environ.get("LAMINA_OFFLINE", "") not in ("", "0")
+    if path.is_file() and _verified(path, file_hash, offline, what):
         return str(path)
-    if os.environ.get("LAMINA_OFFLINE", "") not in ("", "0"):
+    if offline:
         reason = "LAMINA_OFFLINE is set"
     else:
+        writable_dir(directory, "lamina's model cache")
         try:
-            _download(origin, path, file_hash)
+            with file_lock(path):
+                if path.is_file() and _verified(path, file_hash, offline, what):
+                    return str(path)  # another process finished it while this one waited
+                _download(origin, path, file_hash)
             return str(path)
         except (urllib.error.URLError, OSError, TimeoutError) as err:
             reason = f"{type(err).__name__}: {getattr(err, 'reason', None) or err}"
@@ -95,10 +106,47 @@ def get_file(fname: str, origin: str, file_hash: str | None = None, what: str = 
         f"weights='/path/to/{fname}'.")
 
 
+_VERIFIED: dict[tuple, bool] = {}  # (path, size, mtime, hash) -> checked; a file is hashed once per process
+
+
+def _hash_of(path: Path, file_hash: str) -> str:
+    digest = hashlib.sha256() if len(file_hash) == 64 else hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _verified(path: Path, file_hash: str | None, offline: bool, what: str) -> bool:
+    """True when the cached file may be used: no hash is known, or it has the hash. A damaged file is
+    removed (and downloaded again) or, offline, refused with a clear error."""
+    if not file_hash:
+        return True
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns, file_hash.lower())
+    if _VERIFIED.get(key):
+        return True
+    got = _hash_of(path, file_hash)
+    if got == file_hash.lower():
+        _VERIFIED[key] = True
+        return True
+    if offline:
+        raise ValueError(f"The cached weights file {str(path)!r} for {what} is damaged: its hash is {got}, expected "
+                         f"{file_hash}. lamina will not use it. Delete it and run again with network access, or "
+                         f"copy a good copy there.")
+    import warnings
+    warnings.warn(f"The cached weights file {str(path)!r} failed its hash check (got {got}, expected {file_hash}); "
+                  f"downloading it again.", stacklevel=4)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    return False
+
+
 def _download(origin: str, path: Path, file_hash: str | None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256() if file_hash and len(file_hash) == 64 else hashlib.md5()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    tmp = unique_temp(path)
     try:
         with urllib.request.urlopen(origin, timeout=60) as response, open(tmp, "wb") as out:
             while True:
@@ -131,7 +179,12 @@ def _read_keras_h5(path: str) -> dict[str, list]:
     """{layer name: [(tensor name, Keras-layout array, shape in the file)]} from a Keras weights file."""
     import h5py
 
-    with h5py.File(path, "r") as f:
+    try:
+        f = h5py.File(path, "r")
+    except (OSError, ValueError) as err:
+        raise LoadError(f"'{path}' cannot be read as an HDF5 weights file ({str(err).splitlines()[0]}): it is "
+                        f"truncated or damaged. Delete it and download it again.", path) from None
+    with f:
         root = f["model_weights"] if "model_weights" in f else f
         out: dict[str, list] = {}
         if "layer_names" in root.attrs:  # Keras 1/2 (and tf.keras) weight files
@@ -155,7 +208,7 @@ def _read_keras_h5(path: str) -> dict[str, list]:
                     arrays.append((f"layers/{key}/vars/{i}", arr, arr.shape))
                 out[name] = arrays
             return out
-    raise ValueError(f"'{path}' is an HDF5 file but not a Keras weights file: it has neither the 'layer_names' "
+    raise LoadError(f"'{path}' is an HDF5 file but not a Keras weights file: it has neither the 'layer_names' "
                      f"attribute of Keras 1/2 files nor the 'layers' group of Keras 3 .weights.h5 files.")
 
 
@@ -171,17 +224,19 @@ def _is_torch_file(path: str) -> bool:
 
 
 def _read_state_dict(path: str) -> dict[str, torch.Tensor]:
+    if zipfile.is_zipfile(path):
+        check_zip(path, "not a torch state dict file (a zip written by torch.save)")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises UnpicklingError, RuntimeError, ... for unsafe or broken files
-        raise ValueError(f"Cannot read '{path}' as a torch state dict with torch.load(weights_only=True): "
+        raise LoadError(f"Cannot read '{path}' as a torch state dict with torch.load(weights_only=True): "
                          f"{str(err).splitlines()[0]}. lamina loads only plain state dicts of tensors "
                          f"(torch.save(model.state_dict(), path)), never pickled code.") from None
     for key in ("state_dict", "model", "model_state_dict"):
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             obj = obj[key]
     if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise ValueError(f"'{path}' does not hold a state dict of tensors (found {type(obj).__name__}). Save one "
+        raise LoadError(f"'{path}' does not hold a state dict of tensors (found {type(obj).__name__}). Save one "
                          f"with torch.save(model.state_dict(), path).")
     prefix = "module."
     if obj and all(k.startswith(prefix) for k in obj):  # saved from DataParallel

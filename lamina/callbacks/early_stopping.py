@@ -41,6 +41,12 @@ class EarlyStopping(_MonitorCallback):
             epoch was recorded, also when training ran all its epochs.
         start_from_epoch: epochs of warm-up before monitoring starts (default 0).
 
+    Attributes:
+        best_epoch: the 0-based index of the best epoch seen (its weights are the ones restored);
+            ``best_epoch + 1`` is the epoch number the progress display shows.
+        stopped_epoch: the 0-based epoch at which training was stopped (0 if it ran to the end).
+        best: the best monitored value (None before the first monitored epoch).
+
     Example:
         >>> stop = EarlyStopping(monitor='val_acc', min_delta=0.0001, patience=5, verbose=1)
         >>> model.fit(x, y, epochs=100, validation_split=0.1, callbacks=[stop])  # doctest: +SKIP
@@ -62,11 +68,13 @@ class EarlyStopping(_MonitorCallback):
         self.best = None
         self.best_epoch = 0
         self.best_weights = None
+        self._last_epoch = None
 
     def on_train_begin(self, logs=None):
         self._reset()  # an instance can be reused for another fit, as in Keras
 
     def on_epoch_end(self, epoch, logs=None):
+        self._last_epoch = epoch
         current = self._monitor_value(logs)
         if current is None or epoch < self.start_from_epoch:  # no validation this epoch, or warm-up
             return
@@ -92,6 +100,8 @@ class EarlyStopping(_MonitorCallback):
         if self.stopped_epoch > 0 and self.verbose > 0:
             print_msg(self, f"Epoch {self.stopped_epoch + 1:05d}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
+            if self.best_epoch == self._last_epoch:
+                return  # the best epoch is the last one: the model already has its weights
             if self.verbose > 0:
                 print_msg(self, f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
             self.model.load_state_dict(self.best_weights)

@@ -11,60 +11,39 @@ import sys
 __all__ = ["main", "build_parser"]
 
 
+_EXAMPLES = """examples (lamina COMMAND --help shows more):
+  lamina train                                        the course CNN on the bundled MNIST sample
+  lamina train --data photos/ --model cnn             from scratch on a folder, one sub-folder per class
+  lamina evaluate runs/cnn-*/model.lamina --data photos/test
+  lamina predict runs/cnn-*/model.lamina my_digit.png
+  lamina inspect runs/cnn-*/model.lamina              an HTML report looking inside the model
+  lamina datasets export mnist-sample --format folder digits/
+  lamina compat course_notebook.ipynb                 classic Keras code, unchanged"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from ._parser import LaminaParser
+    parser = LaminaParser(
         prog="lamina",
-        description="The classic Keras workflow for neural networks on images, on PyTorch.")
+        description="The classic Keras workflow for neural networks on images, on PyTorch.",
+        epilog=_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an error (also: LAMINA_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    t = sub.add_parser("train", help="train a network (default: the course CNN on the bundled MNIST sample)",
-                       description="Train a network and write the model, its history (JSON) and a "
-                                   "loss/accuracy curve (PNG) into an output folder.")
-    t.add_argument("--model", default="cnn",
-                   help="logreg, mlp, cnn, convnet, or a Python file defining build_model() (default: cnn)")
-    t.add_argument("--dataset", default="mnist-sample", help="dataset name (default: mnist-sample)")
-    t.add_argument("--epochs", type=int, default=40, help="maximum epochs; early stopping usually ends "
-                                                         "sooner (default: 40)")
-    t.add_argument("--batch-size", type=int, default=50, help="samples per step (default: 50)")
-    t.add_argument("--optimizer", default="sgd", help="optimizer name (default: sgd with Nesterov momentum 0.9)")
-    t.add_argument("--lr", type=float, default=None, help="learning rate (default: the model's course value)")
-    t.add_argument("--patience", type=int, default=8, help="early-stopping patience in epochs (default: 8)")
-    t.add_argument("--validation-split", type=float, default=0.1,
-                   help="fraction of training data held out for validation (default: 0.1)")
-    t.add_argument("--seed", type=int, default=4487, help="random seed (default: 4487, as in the course)")
-    t.add_argument("--output", default=None, help="output folder (default: runs/<model>-<time>)")
-    t.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="progress display (default: 1)")
-    t.add_argument("--base", default=None, metavar="NET",
-                   help="transfer learning on --data with a pretrained base: vgg16, vgg19, resnet50 or "
-                        "mobilenet_v2 (feature extraction, then fine-tuning of its last block)")
-    t.add_argument("--weights", default=None, metavar="FILE",
-                   help="with --base: a Keras .h5 or torchvision .pth weights file (default: imagenet, from the "
-                        "cache $LAMINA_HOME/models)")
-    t.add_argument("--data", default=None, metavar="DIR",
-                   help="with --base: a folder with one sub-folder of images per class, or train/ validation/ "
-                        "(test/) folders that have them")
-    t.add_argument("--image-size", type=int, default=150, help="with --base: images are resized to this square "
-                                                               "size (default: 150, as in the course)")
-    t.add_argument("--fine-tune-epochs", type=int, default=10,
-                   help="with --base: maximum epochs of fine-tuning after feature extraction (default: 10)")
-
-    e = sub.add_parser("evaluate", help="evaluate a saved model on a dataset's test split")
-    e.add_argument("model", help="a .lamina file")
-    e.add_argument("--dataset", default="mnist-sample", help="dataset name (default: mnist-sample)")
-    e.add_argument("--batch-size", type=int, default=256)
-
-    p = sub.add_parser("predict", help="classify image files (PNG/JPEG) with a saved model")
-    p.add_argument("model", help="a .lamina file")
-    p.add_argument("images", nargs="+", help="image files")
-    p.add_argument("--top", type=int, default=3, help="how many classes to show per image (default: 3)")
-    p.add_argument("--invert", action="store_true",
-                   help="invert grey levels (for dark digits on a light background)")
+    from . import evaluate, predict, train  # argparse only, no torch
+    train.add_parser(sub)
+    evaluate.add_parser(sub)
+    predict.add_parser(sub)
 
     i = sub.add_parser("inspect", help="write an HTML report looking inside a saved model",
                        description="Write one self-contained HTML file: layer summary, training curves, "
                                    "first-layer filters, feature maps and Grad-CAM for a few images, "
-                                   "confusion matrix and worst mistakes on test data, receptive fields.")
+                                   "confusion matrix and worst mistakes on test data, receptive fields.",
+                       epilog="examples:\n  lamina inspect runs/cnn/model.lamina\n"
+                              "  lamina inspect runs/photos/model.lamina --data photos/test --image cat.jpg",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     i.add_argument("model", help="a .lamina file")
     i.add_argument("--data", default=None,
                    help="test data: a dataset name (mnist-sample) or a folder of images, DIR/<class>/*.png "
@@ -113,6 +92,15 @@ def main(argv=None) -> int:
     except CLIError as err:
         print(f"lamina {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"lamina {args.command}: interrupted.", file=sys.stderr)
+        return 130
+    except Exception as err:  # one line and a hint; the traceback only on request
+        from ._errors import debug_requested, one_line
+        if args.debug or debug_requested():
+            raise
+        print(one_line(args.command, err), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Only argparse is imported until a command runs, so ``lamina --help`` stays fast.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -14,6 +15,7 @@ from ._errors import CLIError
 
 __all__ = ["add_parser", "run", "DATASETS", "export_folder"]
 
+_WORDS = "word ids"  # sequences of word indices, not images
 # name -> (module in lamina.datasets, description, images, classes)
 DATASETS = {
     "mnist-sample": ("mnist_sample", "10,000 MNIST digits bundled with lamina (6,000 train / 4,000 test)",
@@ -22,6 +24,8 @@ DATASETS = {
     "fashion-mnist": ("fashion_mnist", "Zalando Fashion-MNIST clothing (60,000 / 10,000)", "28x28 grey", 10),
     "cifar10": ("cifar10", "CIFAR-10 objects (50,000 / 10,000)", "32x32 colour", 10),
     "cifar100": ("cifar100", "CIFAR-100 objects, fine labels (50,000 / 10,000)", "32x32 colour", 100),
+    "imdb": ("imdb", "IMDB movie reviews by sentiment (25,000 / 25,000)", _WORDS, 2),
+    "reuters": ("reuters", "Reuters newswires by topic (8,982 / 2,246)", _WORDS, 46),
 }
 
 
@@ -29,7 +33,11 @@ def add_parser(sub) -> None:
     d = sub.add_parser("datasets", help="list, download and export datasets (as folders of PNG files)",
                        description="Datasets lamina can load: list them, download one into the cache "
                                    "($LAMINA_HOME, default ~/.lamina), or export one as a folder per class of "
-                                   "PNG files for flow_from_directory.")
+                                   "PNG files for flow_from_directory.",
+                       epilog="examples:\n  lamina datasets list\n  lamina datasets download fashion-mnist\n"
+                              "  lamina datasets export mnist-sample --format folder digits/   then: lamina train "
+                              "--data digits/",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     actions = d.add_subparsers(dest="datasets_command", metavar="ACTION")
     actions.add_parser("list", help="the datasets, their size and whether they are cached")
     dl = actions.add_parser("download", help="download a dataset into the cache (checked by sha256)")
@@ -72,7 +80,7 @@ def _cache_state(name):
 
 def _list(_args) -> int:
     from ..datasets._download import lamina_home
-    print(f"{'name':<14} {'images':<13} {'classes':>7}  {'status':<22} description")
+    print(f"{'name':<14} {'data':<13} {'classes':>7}  {'status':<22} description")
     for name, (_, description, images, classes) in DATASETS.items():
         print(f"{name:<14} {images:<13} {classes:>7}  {_cache_state(name):<22} {description}")
     print(f"\ncache: {lamina_home() / 'datasets'} (set LAMINA_HOME to move it)")
@@ -151,6 +159,9 @@ def export_folder(x, y, class_names, directory, classes=None, limit=None, worker
 def _export(args) -> int:
     import numpy as np
     module = _module(args.name)
+    if DATASETS[args.name][2] == _WORDS:
+        raise CLIError(f"{args.name} holds sequences of word indices, not images, so it cannot be exported as PNG "
+                       f"files. Load it in Python: lamina.datasets.{DATASETS[args.name][0]}.load_data().")
     classes = DATASETS[args.name][3]
     if args.classes is not None:
         bad = [c for c in args.classes if not c.isdigit() or int(c) >= classes]
@@ -158,6 +169,9 @@ def _export(args) -> int:
             raise CLIError(f"--classes takes class indices 0..{classes - 1}; received {bad}.")
     if args.limit is not None and args.limit <= 0:
         raise CLIError(f"--limit must be a positive integer; received {args.limit}.")
+    if os.path.exists(args.directory) and not os.path.isdir(args.directory):
+        raise CLIError(f"{args.directory} is a file; datasets export writes a folder per class into a directory. "
+                       f"Pass a new or existing folder.")
     from ..datasets._download import ChecksumError, DatasetDownloadError
     try:
         (x_train, y_train), (x_test, y_test) = module.load_data()

@@ -66,28 +66,54 @@ def load_folder(folder: Path, rows, cols, channels, limit: int = 10000):
 
 
 def _history(model_path: Path, model):
-    from ..saving import read_history
-    try:
-        hist = read_history(model_path)
-    except (ValueError, OSError):
-        hist = None
-    if hist:
-        return hist
+    """The record ``lamina train`` wrote beside the model (history, settings, best epoch), else the
+    history stored in the .lamina file, else None."""
     side = model_path.with_name("history.json")
     if side.is_file():
         try:
             record = json.loads(side.read_text())
         except (OSError, ValueError):
-            return None
-        return record.get("history", record) if isinstance(record, dict) else None
-    return None
+            record = None
+        if isinstance(record, dict):
+            return record
+    from ..saving import read_history
+    try:
+        return read_history(model_path) or None
+    except (ValueError, OSError):
+        return None
 
 
-def report(model, out: Path, x=None, y=None, images=None, history=None, class_names=None, title=None) -> Path:
+def _trained_on(record):
+    """(data, label) of the run that trained the model, from its history.json: its dataset, or its folder's
+    test/ folder (else the whole folder: "folder" data)."""
+    source = ((record or {}).get("settings") or {}).get("data", {}).get("source") if isinstance(record, dict) \
+        else None
+    if not source:
+        return None, "test"
+    folder = Path(source)
+    if folder.is_dir():
+        return (str(folder / "test"), "test") if (folder / "test").is_dir() else (str(folder), "folder")
+    return source, "test"
+
+
+def _check_writable(out: Path) -> None:
+    """Refuse an --out that cannot be written before any work is done."""
+    import os
+    parent = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise CLIError(f"--out {out} is a folder; pass the HTML file to write, e.g. {out / 'report.html'}.")
+    if not parent.is_dir():
+        raise CLIError(f"--out {out}: the folder {parent} does not exist. Create it or choose another place.")
+    if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise CLIError(f"--out {out}: no permission to write there. Choose a place you can write.")
+
+
+def report(model, out: Path, x=None, y=None, images=None, history=None, class_names=None, title=None,
+           data_label: str = "test") -> Path:
     from ..inspect import write_report
     try:
         return write_report(out, model, x=x, y=y, images=images, history=history, class_names=class_names,
-                            title=title)
+                            title=title, data_label=data_label)
     except ValueError as err:
         raise CLIError(str(err)) from None
 
@@ -95,10 +121,16 @@ def report(model, out: Path, x=None, y=None, images=None, history=None, class_na
 def run(args) -> int:
     from .evaluate import load
     model_path = Path(args.model)
+    out = Path(args.out) if args.out else model_path.with_name(model_path.stem + "-report.html")
+    _check_writable(out)
     model = load(args.model)
     rows, cols, ch, fmt = _image_spec(model)
     start = time.perf_counter()
     x = y = names = None
+    history = _history(model_path, model)
+    data_label = "test"
+    if args.data is None:
+        args.data, data_label = _trained_on(history)
     if args.data is None and (rows, cols, ch) == (28, 28, 1):
         args.data = "mnist-sample"
     if args.data:
@@ -111,12 +143,14 @@ def run(args) -> int:
                 raise CLIError(f"--data {args.data}: no such folder, and not a dataset name ("
                                f"{', '.join(_data.DATASETS)}).")
             _, (x, y) = _data.load(args.data)
+            names = _data.class_names_of(args.data, int(y.max()) + 1)
     images = [read_image(p, rows, cols, ch) for p in args.image] if args.image else None
+    if images is None and x is not None and y is not None and Path(args.data).is_dir():
+        from ._data import one_per_class
+        images = list(x[one_per_class(y)])     # a folder's images come sorted by class
     if images is None and x is None:
         raise CLIError("nothing to look at: pass --data mnist-sample (the default), --data DIR or --image FILE.")
-    out = Path(args.out) if args.out else model_path.with_name(model_path.stem + "-report.html")
-    history = _history(model_path, model)
     path = report(model, out, x=x, y=y, images=images, history=history, class_names=names,
-                  title=f"lamina report: {model_path.name}")
+                  title=f"lamina report: {model_path.name}", data_label=data_label)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f}s")
     return 0

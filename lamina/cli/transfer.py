@@ -1,6 +1,6 @@
 """``lamina train --base vgg16 --weights FILE --data DIR``: a pretrained network on a folder of photos.
 
-The seeds' recipe: (1) fast feature extraction, the frozen convolutional base run once over the
+The recipe of Deep Learning with Python (chapter 5.3): (1) fast feature extraction, the frozen convolutional base run once over the
 images (``conv_base.predict``) and a small dense classifier trained on its outputs; (2) fine-tuning,
 the classifier put on top of the base, its last block unfrozen and the whole trained end to end on
 augmented images with a small learning rate. BatchNormalization layers stay frozen (inference mode).
@@ -10,13 +10,15 @@ DIR holds one sub-folder per class, or ``train/``, ``validation/`` (and ``test/`
 from __future__ import annotations
 
 import json
+import math
+import sys
 import time
 from pathlib import Path
 
 from ._errors import CLIError
 
 BASES = ("vgg16", "vgg19", "resnet50", "mobilenet_v2")
-# The first layer of the block that fine-tuning unfreezes (by name prefix), as the seeds unfreeze block5.
+# The first layer of the block that fine-tuning unfreezes (by name prefix), as Deep Learning with Python unfreezes block5.
 _FINE_TUNE_FROM = {"vgg16": "block5_", "vgg19": "block5_", "resnet50": "conv5_", "mobilenet_v2": "block_16_"}
 _AUGMENT = dict(rotation_range=40, width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2, zoom_range=0.2,
                 horizontal_flip=True, fill_mode="nearest")
@@ -38,6 +40,24 @@ def _folders(data: Path, validation_split: float):
         raise CLIError(f"{data} has no train/ and validation/ folders; pass --validation-split (e.g. 0.2) to hold "
                        f"out part of each class folder.")
     return data, None, None, True
+
+
+def check_keras_split(folder: Path, validation_split: float) -> None:
+    """Every class folder keeps training and validation images under flow_from_directory's split
+    (the first ``int(validation_split * n)`` images of a class validate); else say which do not."""
+    from ._data import IMAGE_SUFFIXES
+    short = []
+    for d in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        n = sum(1 for f in d.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+        k = int(validation_split * n)
+        if k == 0 or k == n:
+            short.append(f"{d.name} ({n} image{'s' if n != 1 else ''})")
+    if short:
+        need = max(2, math.ceil(1 / validation_split - 1e-9))
+        raise CLIError(f"--validation-split {validation_split:g} leaves no training or no validation image in "
+                       f"class folder(s) {', '.join(short)} of {folder}: each needs at least {need} images for "
+                       f"this split. Add images, raise --validation-split, or give train/ and validation/ "
+                       f"folders.")
 
 
 def _preprocess_for(base: str, weights: str):
@@ -67,7 +87,7 @@ def _head(base: str, feature_shape, units: int, classes: int):
 
 
 def unfreeze_last_block(conv_base, base: str) -> list[str]:
-    """The seeds' loop: layers before the last block frozen, the last block trainable (BatchNorm stays
+    """Deep Learning with Python's loop: layers before the last block frozen, the last block trainable (BatchNorm stays
     frozen). Returns the names of the layers made trainable."""
     from ..layers import BatchNormalization
     conv_base.trainable = True
@@ -83,7 +103,7 @@ def unfreeze_last_block(conv_base, base: str) -> list[str]:
 def run(args) -> int:
     from .. import Sequential, callbacks, optimizers, utils
     from ..preprocessing.image import ImageDataGenerator
-    from .train import _output_dir, save_curves
+    from .train import _output_dir, _versions, optimizer_settings, save_curves
 
     if args.base not in BASES:
         from .._errors import did_you_mean
@@ -91,15 +111,23 @@ def run(args) -> int:
                        f"{did_you_mean(args.base, BASES) or '.'}")
     if not args.data:
         raise CLIError("--base needs --data DIR, a folder of images with one sub-folder per class.")
+    args.image_size = args.image_size or 150  # the course's size
     if args.image_size < 32:
         raise CLIError(f"--image-size must be at least 32 (the networks downsample 32 times); received "
                        f"{args.image_size}.")
     utils.set_random_seed(args.seed)
     weights = args.weights or "imagenet"
-    if weights != "imagenet" and not Path(weights).is_file():
+    if weights.lower() == "none":
+        weights = None
+        print(f"lamina train: warning: --weights none starts {args.base} from random weights: nothing is "
+              f"transferred, and a network this size needs many thousands of images to learn from scratch. "
+              f"For a small folder, --model cnn (without --base) trains faster and better.", file=sys.stderr)
+    elif weights != "imagenet" and not Path(weights).is_file():
         raise CLIError(f"--weights {weights!r} is not a file. Pass a Keras .h5 file, a torchvision .pth state dict, "
                        f"or 'imagenet' (from the cache $LAMINA_HOME/models).")
     train_dir, val_dir, test_dir, split = _folders(Path(args.data), args.validation_split)
+    if split:
+        check_keras_split(train_dir, args.validation_split)
     mode, preprocess = _preprocess_for(args.base, weights)
     size = (args.image_size, args.image_size)
     held_out = args.validation_split if split else 0.0
@@ -163,7 +191,15 @@ def run(args) -> int:
               "feature_extraction": {"epochs_run": len(h1.epoch), "val_accuracy": feature_acc},
               "fine_tuning": {"epochs_run": len(h2.epoch), "unfrozen_layers": unfrozen},
               "train_seconds": round(train_seconds, 2), f"{where}_loss": test_loss, f"{where}_accuracy": test_acc,
-              "history": history}
+              "history": history,
+              "settings": {"model": f"{args.base} + dense classifier", "weights": weights or "none (random)",
+                           "optimizer": optimizer_settings(model.optimizer), "learning_rate": lr,
+                           "fine_tuning_learning_rate": lr / 2, "batch_size": args.batch_size,
+                           "epochs_run": len(h1.epoch) + len(h2.epoch), "seed": args.seed,
+                           "augment": "strong (fine-tuning)", "image_size": args.image_size,
+                           "data": {"source": str(args.data), "classes": list(train_plain.class_indices),
+                                    "train_images": train_plain.samples, "validation_images": val_it.samples},
+                           "versions": _versions(), "wall_seconds": round(time.perf_counter() - start, 2)}}
     (out / "history.json").write_text(json.dumps(record, indent=2))
     save_curves(history, out / "curves.png")
     print(f"{where} accuracy: {test_acc:.4f} ({where} loss {test_loss:.4f}, {test_it.samples} images)")

@@ -5,7 +5,8 @@ The runner serves ``import keras`` (and every ``keras.*`` module, ``keras.backen
 (``tensorflow.set_random_seed``, ``tf.random.set_seed``, ``tf.keras``), then runs the
 script as ``__main__``. A ``.ipynb`` notebook runs cell by cell: IPython magics
 (``%matplotlib``, ``%env``) and shell lines (``!pip``) are skipped, matplotlib draws
-off-screen, and a failure names the cell.
+off-screen, a failure names the cell, and the executed notebook (outputs, errors, figures)
+is written beside it; a script's ``plt.show()`` figures are saved to a folder.
 
 In your own process: :func:`install` (then ``import keras`` gives lamina), :func:`quiet`
 (no deprecation warnings for legacy forms; or ``LAMINA_QUIET_LEGACY=1``).
@@ -30,16 +31,19 @@ def uninstall() -> None:
     _uninstall()
 
 
-def run_script(path, argv=None):
-    """Run a Python script as ``__main__`` with ``keras`` served by lamina."""
+def run_script(path, argv=None, figures=None):
+    """Run a Python script as ``__main__`` with ``keras`` served by lamina; with ``figures`` (a
+    folder), the figures it shows with ``plt.show()`` are saved there as PNG files."""
     from ._runner import run_script as _run
-    return _run(path, argv)
+    return _run(path, argv, figures=figures)
 
 
-def run_notebook(path, argv=None):
-    """Run a notebook's code cells in order; returns the namespace. Raises CellError naming the cell."""
+def run_notebook(path, argv=None, output=None):
+    """Run a notebook's code cells in order; returns the namespace. Raises CellError naming the cell.
+    With ``output`` (a .ipynb path) the executed notebook, with outputs, errors and figures, is
+    written there (needs nbformat)."""
     from ._notebook import run_notebook as _run
-    return _run(path, argv)
+    return _run(path, argv, output=output)
 
 
 def main(argv=None, prog: str = "python -m lamina.compat") -> int:

@@ -1,10 +1,13 @@
 """Datasets with the ``keras.datasets`` interface: ``(x_train, y_train), (x_test, y_test) = load_data()``.
 
 ``mnist_sample`` ships inside the package (10,000 real MNIST digits), so it
-works offline; ``mnist``, ``fashion_mnist``, ``cifar10`` and ``cifar100`` are
-downloaded once into ``$LAMINA_HOME/datasets`` (default ``~/.lamina``) and
-checked against their sha256.
+works offline; ``mnist``, ``fashion_mnist``, ``cifar10``, ``cifar100`` and the
+word-index datasets ``imdb`` and ``reuters`` are downloaded once into
+``$LAMINA_HOME/datasets`` (default ``~/.lamina``) and checked against their sha256.
 """
-from . import cifar10, cifar100, fashion_mnist, mnist, mnist_sample
+from . import cifar10, cifar100, fashion_mnist, imdb, mnist, mnist_sample, reuters
+from ._download import ChecksumError, DatasetDownloadError, lamina_home
+from ._download_url import download_url, offline_mode
 
-__all__ = ["mnist_sample", "mnist", "fashion_mnist", "cifar10", "cifar100"]
+__all__ = ["mnist_sample", "mnist", "fashion_mnist", "cifar10", "cifar100", "imdb", "reuters",
+           "ChecksumError", "DatasetDownloadError", "download_url", "lamina_home", "offline_mode"]

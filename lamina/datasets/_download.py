@@ -3,8 +3,11 @@
 A file is looked up at ``$LAMINA_HOME/datasets/<dataset>/<file>``. If it is
 there and its sha256 matches, it is used without touching the network. If it
 is missing (or fails the check) it is downloaded from the listed URLs in turn,
-written to a ``.part`` file while its sha256 is computed, and moved into place
-only when the sum matches; a damaged cached file is never used. With
+written to a temporary file of this process while its sha256 is computed, and
+moved into place only when the sum matches; a damaged cached file is never used.
+Processes downloading the same file take turns on a lock beside it
+(``<file>.lock``): the second finds the first one's file instead of downloading
+it again, and a failed download only ever removes its own temporary file. With
 ``LAMINA_OFFLINE=1`` nothing is downloaded and a missing file raises an error
 that names the file, its URL and where to put a copy by hand.
 """
@@ -20,8 +23,10 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["RemoteFile", "DatasetDownloadError", "ChecksumError", "lamina_home", "dataset_dir", "fetch",
-           "sha256_file", "is_cached"]
+from ..utils.file_lock import CacheNotWritableError, file_lock, unique_temp, writable_dir
+
+__all__ = ["RemoteFile", "DatasetDownloadError", "ChecksumError", "CacheNotWritableError", "lamina_home",
+           "dataset_dir", "fetch", "sha256_file", "is_cached"]
 
 _TIMEOUT_S = 60
 _CHUNK = 1 << 20
@@ -92,38 +97,46 @@ def fetch(dataset: str, remote: RemoteFile, offline: bool | None = None, progres
     """
     offline = _offline() if offline is None else offline
     path = dataset_dir(dataset) / remote.name
-    if path.is_file():
-        digest = sha256_file(path)
-        if digest == remote.sha256:
-            return path
-        if offline:
-            raise ChecksumError(f"The cached {dataset} file {str(path)!r} is damaged or not the expected file: its "
-                                f"sha256 is {digest}, expected {remote.sha256}. lamina will not use it. Delete it and "
-                                f"run again with network access, or replace it: {_by_hand(path, remote)}")
-        warnings.warn(f"The cached {dataset} file {str(path)!r} failed its sha256 check (got {digest}, expected "
-                      f"{remote.sha256}); downloading it again.", stacklevel=3)
-        path.unlink()
+    if path.is_file() and sha256_file(path) == remote.sha256:
+        return path
     if offline:
-        raise DatasetDownloadError(f"The {dataset} file {remote.name!r} is not in the cache ({str(path)!r}) and "
-                                   f"LAMINA_OFFLINE is set, so lamina does not download it. {_by_hand(path, remote)}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    failures = []
-    for url in remote.urls:
-        try:
-            _download(url, path, remote.sha256, progress)
-            return path
-        except ChecksumError as err:
-            failures.append(f"{url}: {err}")
-        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as err:
-            reason = getattr(err, "reason", None) or err
-            failures.append(f"{url}: {reason}")
+        return _offline_answer(dataset, remote, path)
+    writable_dir(path.parent, f"the {dataset} dataset cache")
+    with file_lock(path):
+        if path.is_file():  # another process may have finished it while this one waited for the lock
+            digest = sha256_file(path)
+            if digest == remote.sha256:
+                return path
+            warnings.warn(f"The cached {dataset} file {str(path)!r} failed its sha256 check (got {digest}, "
+                          f"expected {remote.sha256}); downloading it again.", stacklevel=3)
+            path.unlink()
+        failures = []
+        for url in remote.urls:
+            try:
+                _download(url, path, remote.sha256, progress)
+                return path
+            except ChecksumError as err:
+                failures.append(f"{url}: {err}")
+            except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as err:
+                reason = getattr(err, "reason", None) or err
+                failures.append(f"{url}: {reason}")
     tried = "; ".join(failures)
     raise DatasetDownloadError(f"Cannot download the {dataset} file {remote.name!r}. Tried {tried}. "
                                f"{_by_hand(path, remote)}")
 
 
+def _offline_answer(dataset: str, remote: RemoteFile, path: Path) -> Path:
+    if path.is_file():
+        digest = sha256_file(path)
+        raise ChecksumError(f"The cached {dataset} file {str(path)!r} is damaged or not the expected file: its "
+                            f"sha256 is {digest}, expected {remote.sha256}. lamina will not use it. Delete it and "
+                            f"run again with network access, or replace it: {_by_hand(path, remote)}")
+    raise DatasetDownloadError(f"The {dataset} file {remote.name!r} is not in the cache ({str(path)!r}) and "
+                               f"LAMINA_OFFLINE is set, so lamina does not download it. {_by_hand(path, remote)}")
+
+
 def _download(url: str, path: Path, sha256: str, progress=None) -> None:
-    part = path.with_name(path.name + ".part")
+    part = unique_temp(path)  # this process's own file: a failure here never touches another's
     h = hashlib.sha256()
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "lamina"})
@@ -141,7 +154,7 @@ def _download(url: str, path: Path, sha256: str, progress=None) -> None:
                 if progress is not None:
                     progress(done, total)
         digest = h.hexdigest()
-        if digest != sha256:
+        if sha256 is not None and digest != sha256:
             raise ChecksumError(f"the downloaded file has sha256 {digest}, expected {sha256}; it was discarded")
         os.replace(part, path)
     finally:
@@ -156,6 +169,13 @@ def copy_into_cache(dataset: str, remote: RemoteFile, source) -> Path:
         raise ChecksumError(f"{str(source)!r} is not the {dataset} file {remote.name!r}: its sha256 is {digest}, "
                             f"expected {remote.sha256}.")
     path = dataset_dir(dataset) / remote.name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, path)
+    writable_dir(path.parent, f"the {dataset} dataset cache")
+    with file_lock(path):
+        part = unique_temp(path)
+        try:
+            shutil.copyfile(source, part)
+            os.replace(part, path)
+        finally:
+            if part.exists():
+                part.unlink()
     return path

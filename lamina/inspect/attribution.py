@@ -44,12 +44,20 @@ def _is_conv(layer) -> bool:
 
 
 def grad_cam(model, image, class_index=None, layer=None, use_logits: bool = True, alpha: float = 0.4,
-             plot: bool = False):
+             plot: bool = False, fallback: bool = True):
     """Grad-CAM: where in the image the evidence for a class lies, seen by a convolutional layer.
 
     The gradient of the class score with respect to the layer's feature maps, averaged over rows
     and columns, weighs each channel; the ReLU of the weighted sum of channels is the heatmap
-    (Selvaraju et al. 2017; the seeds' "class activation map").
+    (Selvaraju et al. 2017; the "class activation map" of the CS4487 lecture code).
+
+    A map can be all zero: when every channel's weight times its activation sums to a negative
+    value, no pixel is positive evidence for the class at that layer (it happens for a confident
+    class whose logit gains most by suppressing other features). With ``fallback=True`` Grad-CAM
+    then does what the literature does instead of drawing a blank: it differentiates the
+    probability score (the softmax couples the classes, so evidence against the others counts;
+    as in the original Grad-CAM code and the course's), then tries the convolutional layers before
+    ``layer``; ``result["note"]`` says which was used, or that no positive evidence was found.
 
     Args:
         model: a built lamina model on images.
@@ -58,30 +66,71 @@ def grad_cam(model, image, class_index=None, layer=None, use_logits: bool = True
         layer: layer, name or index with a spatial (4-D) output (default: the last convolutional
             layer).
         use_logits: differentiate the score before the output's softmax/sigmoid (Grad-CAM paper and
-            today's Keras example); False uses the output probabilities, as the seeds' 2017 code.
+            today's Keras example); False uses the output probabilities, as the CS4487 lecture code (2017).
         alpha: heatmap weight in the overlay (default 0.4).
         plot: also return a Figure (image, heatmap, overlay).
+        fallback: when the map is all zero, try the probability score, then earlier convolutional
+            layers (default True); False returns the zero map.
 
     Returns:
         A dict: ``heatmap`` (layer rows, layer cols) in [0, 1]; ``heatmap_resized`` (image rows, image
         cols), bilinear; ``overlay`` (rows, cols, 3) RGB in [0, 1]; ``class_index``; ``score`` (the
-        differentiated value); ``layer`` (its name). With ``plot=True``, (dict, Figure).
+        differentiated value); ``layer`` (its name); ``fallback`` (None, ``'probability'``,
+        ``'earlier layer'`` or ``'no positive evidence'``) and ``note`` (a sentence saying what was
+        drawn, or None). With ``plot=True``, (dict, Figure).
 
     Example:
         >>> cam = grad_cam(model, x_test[0])
-        >>> cam["class_index"], cam["heatmap"].shape
+        >>> cam["class_index"], cam["heatmap"].shape, cam["note"]
     """
     what = "grad_cam"
     check_model(model, what)
     x = prepare_images(model, image, what, single=True)
     fmt_in = input_format(model)
+    cam, c, score, target, convs = _cam(model, x, class_index, layer, use_logits, what)
+    kind = note = None
+    if fallback and not cam.max() > 0:
+        first = target.name
+        if use_logits:
+            prob = _cam(model, x, c, target, False, what)
+            if prob[0].max() > 0:
+                cam, score = prob[0], prob[2]
+                kind, note = "probability", (f"no positive evidence in the logit's gradient at '{first}'; drawn "
+                                             f"from the probability score's gradient")
+        earlier = [l for l in convs if l is not target][::-1] if layer is None else []
+        for candidate in earlier:
+            if cam.max() > 0:
+                break
+            cam, _, score, target, _ = _cam(model, x, c, candidate, use_logits, what)
+            kind, note = "earlier layer", (f"no positive evidence at '{first}'; drawn at the earlier "
+                                           f"convolutional layer '{candidate.name}'")
+        if not cam.max() > 0:
+            kind, note = "no positive evidence", (f"no positive evidence for class {c} at '{first}' (all "
+                                                  f"channel evidence is negative): the map is empty")
+    peak = cam.max()
+    cam = cam / peak if peak > 0 else cam
+    size = _spatial_size(x, fmt_in)
+    resized = F.interpolate(cam[None, None], size=size, mode="bilinear", align_corners=False)[0, 0]
+    resized = resized.clamp(0, 1).cpu().numpy()
+    img = to_display(x, fmt_in)[0]
+    result = {"heatmap": cam.cpu().numpy(), "heatmap_resized": resized,
+              "overlay": overlay_heatmap(img, resized, alpha), "class_index": c, "score": float(score),
+              "layer": target.name, "fallback": kind, "note": note}
+    if not plot:
+        return result
+    return result, _three_panel(img, resized, result["overlay"],
+                                f"Grad-CAM class {c} at '{target.name}'" + (f"\n{note}" if note else ""))
+
+
+def _cam(model, x, class_index, layer, use_logits, what):
+    """(unnormalised map, class, score, layer, convolutional layers in call order) of one Grad-CAM pass."""
     with torch.enable_grad(), one_thread():
         records, out = trace(model, x, None)
         formats = layer_formats(model, records)
         spatial = [(l, o) for l, o in records if isinstance(o, torch.Tensor) and o.dim() == 4
                    and not hasattr(l, "layers")]
+        convs = [(l, o) for l, o in spatial if _is_conv(l)]
         if layer is None:
-            convs = [(l, o) for l, o in spatial if _is_conv(l)]
             if not convs:
                 raise ValueError(_no_spatial_message(model, spatial, None))
             target, act = convs[-1]
@@ -103,19 +152,7 @@ def grad_cam(model, image, class_index=None, layer=None, use_logits: bool = True
         a, g = a.permute(2, 0, 1), g.permute(2, 0, 1)       # (channels, rows, cols)
     weights = g.mean(dim=(1, 2))
     cam = torch.relu((weights[:, None, None] * a).sum(0))
-    peak = cam.max()
-    cam = cam / peak if peak > 0 else cam
-    size = _spatial_size(x, fmt_in)
-    resized = F.interpolate(cam[None, None], size=size, mode="bilinear", align_corners=False)[0, 0]
-    resized = resized.clamp(0, 1).cpu().numpy()
-    img = to_display(x, fmt_in)[0]
-    result = {"heatmap": cam.cpu().numpy(), "heatmap_resized": resized,
-              "overlay": overlay_heatmap(img, resized, alpha), "class_index": c, "score": float(score.detach()),
-              "layer": target.name}
-    if not plot:
-        return result
-    return result, _three_panel(img, resized, result["overlay"],
-                                f"Grad-CAM class {c} at '{target.name}'")
+    return cam, c, float(score.detach()), target, [l for l, _ in convs]
 
 
 def _no_spatial_message(model, spatial, target, records=None):

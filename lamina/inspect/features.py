@@ -1,5 +1,5 @@
 """Feature maps: what each layer outputs for one image, and the multi-output
-"activation model" the seeds build by hand."""
+"activation model" Deep Learning with Python builds by hand."""
 from __future__ import annotations
 
 import numpy as np

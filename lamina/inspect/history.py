@@ -9,7 +9,7 @@ __all__ = ["smooth_curve", "history_dict", "plot_history"]
 
 
 def smooth_curve(points, factor: float = 0.8) -> np.ndarray:
-    """Exponential running average, as the seeds smooth noisy curves.
+    """Exponential running average, as Deep Learning with Python smooths noisy curves.
 
     ``s[0] = p[0]`` and ``s[i] = factor * s[i - 1] + (1 - factor) * p[i]``.
 
@@ -52,7 +52,7 @@ def history_dict(history) -> dict:
 _ALIASES = {"accuracy": ("accuracy", "acc"), "acc": ("acc", "accuracy")}
 
 
-def plot_history(history, metrics=("loss", "accuracy"), smooth=None):
+def plot_history(history, metrics=("loss", "accuracy"), smooth=None, best_epoch: int | None = None):
     """Training and validation curves per epoch, one panel per metric.
 
     Args:
@@ -60,7 +60,10 @@ def plot_history(history, metrics=("loss", "accuracy"), smooth=None):
         metrics: metric names to draw (default ('loss', 'accuracy')); 'acc' and 'accuracy' are
             interchangeable. Names the history lacks are skipped; if none is present a ValueError
             lists those it has.
-        smooth: None (raw curves) or a factor in [0, 1) for :func:`smooth_curve` (the seeds use 0.8).
+        smooth: None (raw curves) or a factor in [0, 1) for :func:`smooth_curve` (Deep Learning with Python uses 0.8).
+        best_epoch: None, or the epoch (1-based) whose weights the model has, e.g. the one
+            EarlyStopping(restore_best_weights=True) restored (``stop.best_epoch + 1``): marked by a
+            dashed line labelled "restored: epoch N" in every panel.
 
     Returns:
         A matplotlib Figure (never shown in a window).
@@ -94,6 +97,12 @@ def plot_history(history, metrics=("loss", "accuracy"), smooth=None):
                 values = smooth_curve(values, smooth)
                 label += " (smoothed)"
             ax.plot(epochs, values, style, markersize=3, label=label, color=f"C{0 if not prefix else 1}")
+        if best_epoch is not None:
+            ax.axvline(best_epoch, color="0.25", linestyle="--", linewidth=1, label=f"restored: epoch {best_epoch}")
+            values = hist.get("val_" + key, hist[key])
+            if 1 <= best_epoch <= len(values):
+                ax.plot([best_epoch], [values[best_epoch - 1]], marker="*", markersize=11, color="0.15",
+                        linestyle="none")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel(key)

@@ -1,4 +1,4 @@
-"""Image grids: the seeds' ``show_imgs`` with titles, labels and green/red highlights."""
+"""Image grids: the CS4487 lecture code's ``show_imgs`` with titles, labels and green/red highlights."""
 from __future__ import annotations
 
 import numpy as np
@@ -100,16 +100,16 @@ def _mask(mask, n, name):
 
 def show_images(images, labels=None, titles=None, ncols: int | None = None, highlight_green=None,
                 highlight_red=None, cmap: str = "gray", data_format: str | None = None, figsize=None):
-    """A grid of images, as the seeds' ``show_imgs``.
+    """A grid of images, as the CS4487 lecture code's ``show_imgs``.
 
     Args:
         images: an array (n, rows, cols[, channels]) in either data format, or a list of images;
             grey or colour, any number.
         labels: optional labels shown as titles (one per image).
-        titles: a list of titles, or a format string applied to the index (``"%d"``, as the seeds).
+        titles: a list of titles, or a format string applied to the index (``"%d"``, as the lecture code does).
         ncols: images per row (default: about sqrt(1.5 n)).
         highlight_green, highlight_red: boolean masks, one value per image; marked images get a
-            thick green or red frame (the seeds' "should have" / "shouldn't have" boxes).
+            thick green or red frame (the lecture notes' "should have" / "shouldn't have" boxes).
         cmap: colour map of grey images (default 'gray').
         data_format: 'channels_last' or 'channels_first' for 4-D arrays (default: guessed).
         figsize: (width, height) in inches (default: from the grid).

@@ -1,4 +1,4 @@
-"""Hand-designed kernels applied to images: the pre-deep-learning filter demos of the seeds
+"""Hand-designed kernels applied to images: the pre-deep-learning filter demos of the CS4487 lecture notes
 (Sobel and edge kernels on digits, Gabor filter banks)."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ __all__ = ["KERNELS", "get_kernel", "apply_kernel", "gabor_kernel", "gabor_bank"
 
 _SOBEL_X = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]
 
-#: Named 3x3 kernels. Each is applied as the seeds' ``np.sum(kernel * image_patch)`` (cross-correlation,
+#: Named 3x3 kernels. Each is applied as the lecture code's ``np.sum(kernel * image_patch)`` (cross-correlation,
 #: as convolution layers compute it), so 'sobel_x' responds to left-to-right increases of intensity.
 KERNELS: dict[str, np.ndarray] = {
     "identity": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], np.float32),
@@ -53,7 +53,7 @@ def get_kernel(kernel) -> np.ndarray:
 
 
 def apply_kernel(images, kernel, padding: str = "same", plot: bool = False, ncols: int | None = None):
-    """Slide a kernel over images: each output pixel is ``sum(kernel * patch)``, as the seeds'
+    """Slide a kernel over images: each output pixel is ``sum(kernel * patch)``, as the lecture code's
     ``apply_kernel`` (cross-correlation, zero padding).
 
     Args:
@@ -193,7 +193,7 @@ def gabor_kernel(frequency: float, theta: float = 0.0, sigma: float | None = Non
 def gabor_bank(orientations: int = 4, frequencies=(0.1, 0.25), sigma: float | None = None, gamma: float = 1.0,
                size: int | None = None, plot: bool = False):
     """A family of Gabor filters over orientations and frequencies, as run on every image before
-    deep learning (the seeds' Fashion-MNIST filter bank).
+    deep learning (the CS4487 Fashion-MNIST filter bank).
 
     Args:
         orientations: number of equally spaced angles in [0, pi) (default 4: 0, 45, 90, 135 degrees).

@@ -1,4 +1,4 @@
-"""Filters visualised by gradient ascent in input space (the seeds' VGG filter pictures)."""
+"""Filters visualised by gradient ascent in input space (Deep Learning with Python's VGG filter pictures)."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,7 +12,7 @@ __all__ = ["maximize_activation", "maximize_activation_grid", "deprocess_image"]
 
 
 def deprocess_image(x: np.ndarray) -> np.ndarray:
-    """The seeds' display transform: centre, scale to std 0.1 around 0.5, clip to [0, 1]."""
+    """Deep Learning with Python's display transform: centre, scale to std 0.1 around 0.5, clip to [0, 1]."""
     x = np.asarray(x, np.float64)
     x = x - x.mean()
     x = x / (x.std() + 1e-5)
@@ -35,7 +35,7 @@ def _start_shape(model, size, what):
         rows, cols = size
     if rows is None or cols is None:
         raise ValueError(f"{what}: model '{model.name}' accepts any image size; pass size=... (e.g. size=150, "
-                         f"as the seeds do).")
+                         f"as Deep Learning with Python does).")
     if ch is None:
         raise ValueError(f"{what}: model '{model.name}' has an unknown number of input channels.")
     return rows, cols, ch, fmt
@@ -45,7 +45,7 @@ def maximize_activation(model, layer, filter_index: int, size=None, steps: int =
                         seed=None, value_range=(0.0, 1.0), raw: bool = False, plot: bool = False):
     """The input image that excites one filter most, found by gradient ascent from noise.
 
-    As in the seeds: start from a noisy grey image, take the mean of the filter's feature map as the
+    As in Deep Learning with Python: start from a noisy grey image, take the mean of the filter's feature map as the
     loss, divide its gradient by its root mean square (+1e-5) and add ``step_size`` times it to the
     image, ``steps`` times; then centre and scale the result for display (:func:`deprocess_image`).
 
@@ -58,7 +58,7 @@ def maximize_activation(model, layer, filter_index: int, size=None, steps: int =
         step_size: step length per normalised gradient (default 1.0).
         seed: seed of the starting noise (default: torch's global generator).
         value_range: (low, high) of the model's inputs; the start is the middle grey of this range
-            plus 10% uniform noise (default (0, 1); the seeds' VGG start 128 +- 20 is (0, 255)).
+            plus 10% uniform noise (default (0, 1); Deep Learning with Python's VGG start 128 +- 20 is (0, 255)).
         raw: return the undisplayed input instead of the deprocessed image.
         plot: also return a Figure.
 

@@ -1,5 +1,5 @@
 """The image patches that excite one channel most, cut to the channel's receptive field
-(the seeds' "top regions" of a feature map)."""
+(the lecture notes' "top regions" of a feature map)."""
 from __future__ import annotations
 
 import numpy as np
@@ -28,7 +28,7 @@ def top_activating_patches(model, layer, channel: int, images, k: int = 9, one_p
         images: a batch of images (n, rows, cols[, channels]) in the model's layout or convertible.
         k: how many patches (default 9).
         one_per_image: take at most one patch (the best position) per image (default True, as the
-            seeds' "10 images leading to high signals"); False allows several per image.
+            the lecture notes' "10 images leading to high signals"); False allows several per image.
         batch_size: images per forward pass (default 256).
         plot: also return a Figure.
 

@@ -1,6 +1,6 @@
 """Receptive fields layer by layer, and the CS231n output-size rule with its explanation.
 
-The receptive field arithmetic follows the seeds' reference (the StackOverflow answer on
+The receptive field arithmetic follows the reference the CS4487 lecture notes cite (the StackOverflow answer on
 computing receptive field sizes): for a layer with kernel k, stride s and left padding p, on an
 input whose units are ``jump`` pixels apart, each ``size`` pixels wide and centred on
 ``start + i * jump``::

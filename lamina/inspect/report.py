@@ -28,6 +28,7 @@ h2{font-size:17px;margin:4px 0 10px}h3{font-size:14px;margin:14px 0 6px;color:#3
 table{border-collapse:collapse;font-size:13px;margin:6px 0}
 th,td{border-bottom:1px solid #e6e8ee;padding:4px 10px;text-align:right}
 th:first-child,td:first-child{text-align:left}th{background:#f0f2f6}
+table.settings td:last-child,table.settings th:last-child{text-align:left}
 img{max-width:100%;height:auto;display:block;margin:6px 0}
 .note{color:#6b7386;font-size:13px}.figs{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
 pre{font-size:12px;background:#f6f7f9;padding:8px;overflow-x:auto}
@@ -81,32 +82,77 @@ def _summary(model, sample) -> str:
     return _table(("Layer", "Type", "Output shape", "Param #"), rows) + totals
 
 
-def _history_section(history) -> str:
+def _history_section(history, best_epoch=None) -> str:
     from .history import history_dict, plot_history
     hist = history_dict(history)
     metrics = [m for m in ("loss", "accuracy", "acc") if m in hist] or sorted(k for k in hist
                                                                          if not k.startswith("val_"))[:2]
     if not metrics:
         return _note("The history holds no per-epoch values.")
-    fig = plot_history(hist, metrics=metrics)
-    last = [(k, _fmt_num(float(v[-1]))) for k, v in hist.items() if v]
-    return _img(fig, "training curves") + _table(("metric", "last epoch"), last) + \
-        _note(f"{max(len(v) for v in hist.values())} epochs.")
+    epochs = max(len(v) for v in hist.values())
+    restored = best_epoch is not None and 1 <= best_epoch < epochs
+    fig = plot_history(hist, metrics=metrics, best_epoch=best_epoch if restored else None)
+    if restored:
+        rows = [(k, _fmt_num(float(v[best_epoch - 1])), _fmt_num(float(v[-1]))) for k, v in hist.items()
+                if len(v) >= best_epoch]
+        table = _table(("metric", f"restored epoch {best_epoch} (the model's weights)", f"last epoch {epochs}"),
+                       rows)
+        note = (f"{epochs} epochs run; early stopping restored the weights of epoch {best_epoch} (dashed line), "
+                f"so the model in this report is the one of epoch {best_epoch}.")
+    else:
+        table = _table(("metric", f"epoch {epochs} (the model's weights)"),
+                       [(k, _fmt_num(float(v[-1]))) for k, v in hist.items() if v])
+        note = f"{epochs} epochs run; the model has the weights of the last one."
+    return _img(fig, "training curves") + table + _note(note)
 
 
-def _weights_section(model, image_shape) -> str:
+def _settings_section(settings: dict) -> str:
+    rows = []
+
+    def add(key, value):
+        if isinstance(value, dict):
+            if set(value) >= {"name", "args"}:
+                args = ", ".join(f"{k}={v}" for k, v in value["args"].items() if v is not None)
+                rows.append((key, f"{value['name']}({args})"))
+                return
+            for k, v in value.items():
+                add(f"{key} {k}".replace("_", " "), v)
+            return
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(str(v) for v in value) if len(value) <= 20 else \
+                ", ".join(str(v) for v in value[:20]) + f", ... ({len(value)} in all)"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            text = str(value)
+        else:
+            counts = isinstance(value, int) and ("images" in key or "parameters" in key)
+            text = f"{value:,}" if counts else f"{value:g}" if isinstance(value, float) else str(value)
+        rows.append((key.replace("_", " "), text))
+    for key, value in settings.items():
+        add(key, value)
+    return _table(("setting", "value"), rows).replace("<table>", '<table class="settings">', 1)
+
+
+def _weights_section(model, image_shape, cap: int = 64) -> str:
     from .weights import conv_filters, dense_weights_as_images
     layers = all_layers(model)
     convs = [l for l in layers if type(l).__name__ in ("Conv2D", "Convolution2D")]
     if convs:
-        _, fig = conv_filters(convs[0], plot=True)
-        return _img(fig, f"filters of {convs[0].name}", dpi=80)
+        kernels, fig = conv_filters(convs[0], plot=True, max_images=cap)
+        shown = f"showing {min(cap, len(kernels))} of {len(kernels)}" if len(kernels) > cap else \
+            f"all {len(kernels)}"
+        return _note(f"Filters of the first convolutional layer '{convs[0].name}' ({shown}).") + \
+            _img(fig, f"filters of {convs[0].name}", dpi=80)
     dense = [l for l in layers if type(l).__name__ == "Dense"]
     if dense and image_shape is not None and dense[0].kernel.shape[1] == int(np.prod(image_shape)):
-        _, fig = dense_weights_as_images(dense[0], image_shape=image_shape, plot=True)
-        return _note(f"First Dense layer '{dense[0].name}': each unit's weights as an image.") + \
+        images, fig = dense_weights_as_images(dense[0], image_shape=image_shape, plot=True, max_images=cap)
+        shown = f"showing {min(cap, len(images))} of {len(images)}" if len(images) > cap else f"all {len(images)}"
+        return _note(f"First Dense layer '{dense[0].name}': each unit's weights as an image ({shown}).") + \
             _img(fig, f"weights of {dense[0].name}", dpi=80)
-    return _note("The model has no Conv2D layer, and its first Dense layer's inputs are not an image.")
+    raise _LeftOut("the model has no Conv2D layer, and its first Dense layer's inputs are not an image")
+
+
+class _LeftOut(Exception):
+    """A section that does not apply to the model: the message says why (one line in the report)."""
 
 
 def _features_section(model, images) -> str:
@@ -122,13 +168,13 @@ def _gradcam_section(model, images) -> str:
     from ._common import new_figure
     from .attribution import grad_cam
     n = len(images)
-    fig = new_figure(2.0 * n + 0.5, 4.3)
+    fig = new_figure(2.0 * n + 0.5, 4.5)
     axes = fig.subplots(2, n, squeeze=False)
-    layer_name = None
+    layer_name, notes = None, []
     fmt = input_format(model)
     for i, image in enumerate(images):
         cam = grad_cam(model, image)
-        layer_name = cam["layer"]
+        layer_name = layer_name or cam["layer"]
         with torch.no_grad():
             x = prepare_images(model, image, "report", single=True)
             probs = model(x, training=False)
@@ -138,18 +184,66 @@ def _gradcam_section(model, images) -> str:
         axes[0, i].imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap="gray")
         axes[0, i].set_title(f"image {i}", fontsize=8)
         axes[1, i].imshow(cam["overlay"])
-        axes[1, i].set_title(f"class {cam['class_index']} ({p:.2f})", fontsize=8)
+        axes[1, i].set_title(f"class {cam['class_index']} ({p:.2f})" + _cam_mark(cam), fontsize=8)
+        if cam["note"]:
+            notes.append(f"image {i}: {cam['note']}.")
         for ax in axes[:, i]:
             ax.set_xticks([])
             ax.set_yticks([])
     fig.tight_layout()
     return _note(f"Grad-CAM of the predicted class at layer '{layer_name}' (red: most evidence).") + \
-        _img(fig, "Grad-CAM overlays")
+        _img(fig, "Grad-CAM overlays") + "".join(_note(t) for t in notes)
 
 
-def _evaluation_section(model, x, y, class_names, k) -> str:
+def _cam_mark(cam) -> str:
+    """A short mark on a Grad-CAM panel drawn by a fallback, so no panel is silently blank."""
+    return {"probability": "\n(prob. score)", "earlier layer": f"\n(at {cam['layer']})",
+            "no positive evidence": "\nno positive evidence"}.get(cam["fallback"], "")
+
+
+def accuracy_text(correct: int, n: int) -> str:
+    """'0.9737 (3895 of 4000 images)': how the report (and ``lamina train``) states an accuracy."""
+    return f"{correct / n:.4f} ({correct} of {n} images)"
+
+
+def _mistakes_with_cam(model, worst, conv: bool):
+    """Each mistake (true -> predicted (confidence)) above its Grad-CAM for the predicted class."""
+    from ._common import new_figure
+    from .attribution import grad_cam
+    n = len(worst["index"])
+    if not n or not conv:
+        from .evaluation import plot_mistakes
+        return plot_mistakes(worst, ncols=8), []
+    ncols = min(8, n)
+    nrows = -(-n // ncols)
+    fig = new_figure(1.45 * ncols, 3.0 * nrows)
+    axes = fig.subplots(2 * nrows, ncols, squeeze=False)
+    notes = []
+    for k in range(nrows * ncols):
+        r, c = divmod(k, ncols)
+        top, bottom = axes[2 * r, c], axes[2 * r + 1, c]
+        for ax in (top, bottom):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if k >= n:
+                ax.axis("off")
+        if k >= n:
+            continue
+        img = worst["images"][k]
+        top.imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap="gray")
+        top.set_title(f"{worst['true'][k]} → {worst['predicted'][k]} ({worst['confidence'][k]:.2f})", fontsize=8)
+        cam = grad_cam(model, img, class_index=int(worst["predicted"][k]))
+        bottom.imshow(cam["overlay"])
+        bottom.set_title("Grad-CAM" + _cam_mark(cam).replace("\n", " "), fontsize=7)
+        if cam["note"]:
+            notes.append(f"mistake {k + 1}: {cam['note']}.")
+    fig.tight_layout(pad=0.4)
+    return fig, notes
+
+
+def _evaluation_section(model, x, y, class_names, k, data_label="test", conv=False) -> str:
     from .evaluation import (confusion_from_probabilities, mistakes_from_probabilities, plot_confusion_matrix,
-                             plot_mistakes, predict_proba)
+                             predict_proba)
     probs = predict_proba(model, x, what="confusion_matrix")     # once for both parts
     cm = confusion_from_probabilities(probs, y)
     k_classes = len(cm["matrix"])
@@ -157,12 +251,17 @@ def _evaluation_section(model, x, y, class_names, k) -> str:
     names += [str(i) for i in range(len(names), k_classes)]     # outputs without a name
     per_class = [(names[i], int(cm["matrix"][i].sum()), _fmt_num(float(cm["precision"][i])),
                   _fmt_num(float(cm["recall"][i]))) for i in range(k_classes)]
-    out = [f"<p>Accuracy on {len(cm['predicted'])} labelled images: <b>{cm['accuracy']:.4f}</b></p>",
+    correct, total = int(np.trace(cm["matrix"])), len(cm["predicted"])
+    out = [f'<p id="accuracy">{html.escape(data_label.capitalize())} accuracy: '
+           f'<b>{html.escape(accuracy_text(correct, total))}</b></p>',
            '<div class="figs">', _img(plot_confusion_matrix(cm, names), "confusion matrix"),
            _table(("class", "images", "precision", "recall"), per_class), "</div>"]
     worst = mistakes_from_probabilities(model, x, probs, y, k)
-    out.append(f"<h3>The {len(worst['index'])} most confident mistakes (true → predicted (confidence))</h3>")
-    out.append(_img(plot_mistakes(worst, ncols=8), "most confident mistakes", dpi=80))
+    fig, notes = _mistakes_with_cam(model, worst, conv)
+    cam = " with the Grad-CAM of the predicted class below each" if conv and len(worst["index"]) else ""
+    out.append(f"<h3>The {len(worst['index'])} most confident mistakes (true → predicted (confidence)){cam}</h3>")
+    out.append(_img(fig, "most confident mistakes", dpi=80))
+    out.extend(_note(t) for t in notes)
     return "".join(out)
 
 
@@ -182,11 +281,21 @@ def _receptive_section(model, image) -> str:
     return '<div class="figs">' + table + _img(fig, "receptive fields") + "</div>"
 
 
+def _has_conv(model) -> bool:
+    return any(hasattr(l, "kernel_size") and hasattr(l, "filters") and getattr(l, "rank", 2) == 2
+               or type(l).__name__ in ("Conv2D", "Convolution2D", "SeparableConv2D", "DepthwiseConv2D")
+               for l in all_layers(model))
+
+
 def html_report(model, x=None, y=None, images=None, history=None, title: str | None = None,
-                class_names=None, max_images: int = 4, mistakes_k: int = 16) -> str:
+                class_names=None, max_images: int = 4, mistakes_k: int = 16, settings: dict | None = None,
+                best_epoch: int | None = None, data_label: str = "test") -> str:
     """The HTML text of a report on a model (see :func:`write_report`)."""
     check_model(model, "html_report")
     started = time.perf_counter()
+    if isinstance(history, dict) and isinstance(history.get("history"), dict):   # a lamina train record
+        settings = settings if settings is not None else history.get("settings")
+        best_epoch = best_epoch if best_epoch is not None else history.get("best_epoch")
     if images is None and x is not None:
         images = np.asarray(x)[:3]
     images = list(images)[:max_images] if images is not None else []
@@ -197,28 +306,36 @@ def html_report(model, x=None, y=None, images=None, history=None, title: str | N
     image_shape = disp[0].shape[:2] if disp and disp[0].ndim == 3 else None
     if history is None and getattr(getattr(model, "history", None), "history", None):
         history = model.history
-    sections = []
+    sections, left_out = [], []
 
     def add(key, heading, build):
         try:
             body = build()
-        except ValueError as err:  # a part that does not apply to this model says why
-            body = _note(f"Not available: {err}")
+        except (_LeftOut, ValueError) as err:  # a part that does not apply to this model: one line why
+            left_out.append(f"{heading}: {err}")
+            return
         sections.append((key, heading, body))
 
     add("summary", "Summary", lambda: _summary(model, sample))
+    if settings:
+        add("settings", "Run settings", lambda: _settings_section(settings))
     if history is not None:
-        add("history", "Training curves", lambda: _history_section(history))
-    has_spatial = sample is not None and sample.dim() == 4
+        add("history", "Training curves", lambda: _history_section(history, best_epoch))
+    conv = sample is not None and sample.dim() == 4 and _has_conv(model)
     add("filters", "First-layer weights", lambda: _weights_section(model, image_shape))
-    if has_spatial:
+    if conv:
         add("features", "Feature maps", lambda: _features_section(model, prepared))
         add("gradcam", "Grad-CAM", lambda: _gradcam_section(model, prepared))
+    elif sample is not None:
+        left_out.append("Feature maps, Grad-CAM and receptive fields: the model has no convolutional layer, "
+                        "so there are no spatial maps to show.")
     if x is not None and y is not None:
-        add("evaluation", "Test data: confusion matrix and mistakes",
-            lambda: _evaluation_section(model, x, y, class_names, mistakes_k))
-    if has_spatial:
+        add("evaluation", f"{data_label.capitalize()} data: confusion matrix and mistakes",
+            lambda: _evaluation_section(model, x, y, class_names, mistakes_k, data_label, conv))
+    if conv:
         add("receptive", "Receptive fields", lambda: _receptive_section(model, disp[0]))
+    if left_out:
+        sections.append(("left-out", "Not shown", "".join(_note(t) for t in left_out)))
     from .. import __version__
     title = title or f"lamina report: {model.name}"
     nav = "".join(f'<a href="#{key}">{html.escape(h)}</a>' for key, h, _ in sections)
@@ -234,13 +351,16 @@ def html_report(model, x=None, y=None, images=None, history=None, title: str | N
 
 
 def write_report(path, model, x=None, y=None, images=None, history=None, title: str | None = None,
-                 class_names=None, max_images: int = 4, mistakes_k: int = 16) -> Path:
+                 class_names=None, max_images: int = 4, mistakes_k: int = 16, settings: dict | None = None,
+                 best_epoch: int | None = None, data_label: str = "test") -> Path:
     """Write one self-contained HTML file about a model.
 
-    Sections: the layer summary; training curves (``history`` or the model's own); first-layer
-    filters (or Dense weights as images); feature maps and Grad-CAM overlays for ``images``; the
-    confusion matrix with per-class precision and recall and the most confident mistakes on
-    ``(x, y)``; receptive fields. A section that does not apply to the model says why.
+    Sections: the layer summary; the run's settings; training curves (``history`` or the model's
+    own) with the restored best epoch marked; first-layer filters (or Dense weights as images, at
+    most 64 drawn); feature maps and Grad-CAM overlays for ``images``; the confusion matrix with
+    per-class precision and recall and the most confident mistakes on ``(x, y)``, each with its
+    Grad-CAM; receptive fields. Sections that do not apply to the model are left out, with one line
+    each under "Not shown" saying why.
 
     Args:
         path: the .html file to write (folders are created).
@@ -251,6 +371,12 @@ def write_report(path, model, x=None, y=None, images=None, history=None, title: 
         title: page title.
         class_names: names of the classes, in order.
         mistakes_k: how many mistakes to show (default 16).
+        settings: the run's settings (optimizer, learning rate, batch size, seed, data, versions,
+            ...), a dict shown as a table; default: ``history["settings"]`` when ``history`` is the
+            record ``lamina train`` writes to history.json.
+        best_epoch: the epoch (1-based) whose weights the model has, marked on the curves (default:
+            ``history["best_epoch"]`` of such a record).
+        data_label: what ``(x, y)`` is: 'test' (default) or 'validation'.
 
     Returns:
         The path written.
@@ -259,7 +385,8 @@ def write_report(path, model, x=None, y=None, images=None, history=None, title: 
         >>> write_report("report.html", model, x_test, y_test)
     """
     text = html_report(model, x=x, y=y, images=images, history=history, title=title,
-                       class_names=class_names, max_images=max_images, mistakes_k=mistakes_k)
+                       class_names=class_names, max_images=max_images, mistakes_k=mistakes_k, settings=settings,
+                       best_epoch=best_epoch, data_label=data_label)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -42,8 +42,9 @@ def _pick(model_or_layer, kind, what, layer=None):
     raise TypeError(f"{what} expects a lamina model or layer. Received {type(model_or_layer).__name__}.")
 
 
-def dense_weights_as_images(model_or_layer, image_shape=(28, 28), layer=None, plot=False, ncols=None):
-    """Each unit's input weights of a Dense layer, reshaped to an image (the seeds' filter_list).
+def dense_weights_as_images(model_or_layer, image_shape=(28, 28), layer=None, plot=False, ncols=None,
+                            max_images: int | None = None):
+    """Each unit's input weights of a Dense layer, reshaped to an image (the CS4487 lecture code's filter_list).
 
     Column ``i`` of the Keras kernel ``(inputs, units)`` becomes image ``i``, so a unit's picture is
     the input pattern it responds to most.
@@ -55,6 +56,8 @@ def dense_weights_as_images(model_or_layer, image_shape=(28, 28), layer=None, pl
         layer: with a model, the layer to use (name, index or layer).
         plot: also return a Figure of the grid.
         ncols: images per row in the figure.
+        max_images: draw only the first this many units (the figure's title says "showing 64 of
+            500"); the array always holds all of them (default: draw all).
 
     Returns:
         An array (units, *image_shape); with ``plot=True``, (array, Figure).
@@ -74,14 +77,33 @@ def dense_weights_as_images(model_or_layer, image_shape=(28, 28), layer=None, pl
     images = w.reshape((w.shape[0],) + shape)   # row i of (units, inputs) = Keras column i
     if not plot:
         return images
-    return images, show_images(images, titles="%d", ncols=ncols or min(10, len(images)))
+    shown = images[:_cap(max_images, what)]
+    fig = show_images(shown, titles="%d", ncols=ncols or min(10, len(shown)))
+    if len(shown) < len(images):
+        _title(fig, f"'{dense.name}': showing {len(shown)} of {len(images)} units")
+    return images, fig
+
+
+def _cap(max_images, what):
+    if max_images is None:
+        return None
+    if isinstance(max_images, bool) or not isinstance(max_images, int) or max_images < 1:
+        raise ValueError(f"{what} expects max_images to be None or a positive int. Received: "
+                         f"max_images={max_images!r}.")
+    return max_images
+
+
+def _title(fig, text):
+    """A figure title above the grid's own titles (the layout leaves it room, so nothing overlaps)."""
+    fig.suptitle(text, fontsize=9)
+    fig.tight_layout(pad=0.3, rect=(0, 0, 1, 1 - 0.3 / fig.get_figheight()))
 
 
 def output_unit_weights(layer, unit: int, k: int = 5, threshold: float | None = None, model=None,
                         image_shape=(28, 28), plot=False):
     """The input weights of one unit of a Dense layer, with the strongest positive and negative marked.
 
-    As in the seeds: for a hidden layer of ReLU units (outputs >= 0), a positive weight says class
+    As in the CS4487 lecture notes: for a hidden layer of ReLU units (outputs >= 0), a positive weight says class
     ``unit`` should have that hidden pattern (green), a negative one that it should not (red).
 
     Args:
@@ -90,7 +112,7 @@ def output_unit_weights(layer, unit: int, k: int = 5, threshold: float | None = 
         k: how many strongest positive and negative inputs to mark when ``threshold`` is None
             (default 5).
         threshold: mark inputs with weight > threshold (green) and < -threshold (red) instead, as the
-            seeds do with 0.75.
+            lecture notes do with 0.75.
         model: the model holding the layer; when the layer before it is a Dense layer whose inputs
             reshape to ``image_shape``, the figure also shows those hidden units as images with the
             marked ones framed green/red.
@@ -177,7 +199,7 @@ def _previous_dense_images(model, layer, image_shape):
     return w.reshape((w.shape[0],) + tuple(image_shape))
 
 
-def conv_filters(layer, input_channel: int | None = None, plot=False, ncols=None):
+def conv_filters(layer, input_channel: int | None = None, plot=False, ncols=None, max_images: int | None = None):
     """Every kernel of a 2-D convolution layer, as images.
 
     Args:
@@ -187,6 +209,8 @@ def conv_filters(layer, input_channel: int | None = None, plot=False, ncols=None
         plot: also return a Figure; kernels with 3 input channels are drawn in colour (each scaled to
             [0, 1] on its own), others in grey.
         ncols: kernels per row in the figure.
+        max_images: draw only the first this many filters (the title says "showing 64 of 256");
+            the array always holds all of them (default: draw all).
 
     Returns:
         An array (filters, kernel_rows, kernel_cols, input_channels) (each filter in Keras orientation,
@@ -217,8 +241,9 @@ def conv_filters(layer, input_channel: int | None = None, plot=False, ncols=None
     else:
         shown = filters.mean(axis=-1)
         label = f"mean over {in_ch} input channels"
+    total = len(shown)
+    shown = shown[:_cap(max_images, what)]
     fig = show_images(list(shown), titles="%d", ncols=ncols or min(10, len(shown)))
-    fig.suptitle(f"'{conv.name}': {len(shown)} filters {filters.shape[1]}x{filters.shape[2]} ({label})",
-                 fontsize=9)
-    fig.tight_layout(pad=0.3)
+    count = f"showing {len(shown)} of {total} filters" if len(shown) < total else f"{total} filters"
+    _title(fig, f"'{conv.name}': {count} {filters.shape[1]}x{filters.shape[2]} ({label})")
     return filters, fig

@@ -152,8 +152,17 @@ class Activation(Layer):
 
 
 class Lambda(Layer):
-    """Wraps an arbitrary function of the input. Saved models with a Lambda need
-    ``safe_mode=False`` to load, since its code cannot be stored safely."""
+    """Wraps an arbitrary function of the input.
+
+    lamina never stores or runs code from a file: a model with a Lambda cannot be saved
+    whole (save its weights with ``model.save_weights``), and a Keras file that holds a
+    Lambda (marshalled bytecode) is refused by ``load_model`` with a ``LoadError``, with
+    ``safe_mode=True`` or ``False``. Rebuild such a model in code and call
+    ``model.load_weights(path)``.
+
+    Example:
+        >>> layer = Lambda(lambda x: x * 2)
+    """
 
     def __init__(self, function, output_shape=None, arguments=None, **kwargs):
         super().__init__(**kwargs)

@@ -27,6 +27,7 @@ from .functions import (MAE, MAPE, MSE, MSLE, KLD, binary_crossentropy, categori
                         sparse_categorical_crossentropy, squared_hinge)
 
 __all__ = [
+    "validate",
     "Loss", "LossFunctionWrapper", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
     "BinaryCrossentropy", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
     "MeanSquaredLogarithmicError", "Huber", "Hinge", "SquaredHinge", "CategoricalHinge", "KLDivergence",
@@ -93,6 +94,44 @@ def get(identifier):
         return LossFunctionWrapper(identifier)
     raise TypeError(f"A loss must be a name such as 'categorical_crossentropy', a Loss, a function "
                     f"fn(y_true, y_pred) or a config dict. Received: {identifier!r}.")
+
+
+def validate(loss) -> None:
+    """Check a ``compile(loss=...)`` argument now, so a typo fails at compile, not at fit.
+
+    Accepts what ``compile`` accepts: a name, a Loss, a function, a config dict, or a list or
+    dict of those (one per output). Nothing is built.
+
+    Raises:
+        ValueError: an unknown name, listing the valid ones with a "did you mean".
+        TypeError: something that is not a loss.
+
+    Example:
+        >>> validate("categorical_crossentropy")
+        >>> validate("categorical_crossentropi")
+        Traceback (most recent call last):
+        ...
+        ValueError: Unknown loss 'categorical_crossentropi'. ...; did you mean 'categorical_crossentropy'?
+    """
+    stack = [loss]
+    while stack:
+        item = stack.pop()
+        if item is None or isinstance(item, Loss) or (isinstance(item, type) and issubclass(item, Loss)):
+            continue
+        if isinstance(item, str):
+            key = item.lower()
+            if not (_NAMES.get(key) or _CLASS_NAMES.get(key)):
+                raise unknown_name_error("loss", item, list(_NAMES))
+        elif isinstance(item, dict) and "class_name" in item:
+            deserialize(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif not callable(item):
+            raise TypeError(f"compile expects loss to be a name, a Loss, a function fn(y_true, y_pred), or a list "
+                            f"or dict of those (one per output). Received: loss={item!r} "
+                            f"({type(item).__name__}).")
 
 
 def serialize(loss) -> dict:

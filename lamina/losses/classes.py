@@ -11,6 +11,7 @@ from .functions import (binary_crossentropy, categorical_crossentropy, categoric
                         hinge, huber, kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
                         mean_squared_error, mean_squared_logarithmic_error, poisson,
                         sparse_categorical_crossentropy, squared_hinge)
+from .functions import label_range_error
 
 
 # -------------------------------------------------------------------- classes
@@ -68,6 +69,11 @@ class Loss:
 
     def check_targets(self, y_true_shape, y_pred_shape) -> None:
         """Raise a ValueError with a fix when targets of this shape cannot fit the predictions."""
+
+    def check_target_values(self, y_true, y_pred_shape) -> None:
+        """Raise a ValueError with a fix when the target values cannot be right for this loss
+        (labels out of range, non-integer class labels, binary targets outside [0, 1]).
+        Called once per target array, before training, not per batch."""
 
     def _valid_count(self, y_true, batch):
         return batch
@@ -249,6 +255,30 @@ class SparseCategoricalCrossentropy(Loss):
             return batch
         return (labels != self.ignore_class).sum().clamp_min(1)  # Keras: mean over the valid labels
 
+    def check_target_values(self, y_true, y_pred_shape):
+        c = _class_count(tuple(y_pred_shape))
+        y = _tensor(y_true)
+        if y.numel() == 0:
+            return
+        if y.is_floating_point():
+            if not bool(torch.isfinite(y).all()):
+                raise ValueError("sparse_categorical_crossentropy expects integer class labels; the targets hold "
+                                 "NaN or inf. Remove or fix those samples.")
+            frac = y != torch.round(y)
+            if bool(frac.any()):
+                first = int(frac.reshape(frac.shape[0], -1).any(dim=1).nonzero()[0, 0])
+                raise ValueError(f"sparse_categorical_crossentropy expects integer class labels; sample {first} "
+                                 f"has label {float(y.reshape(y.shape[0], -1)[first][0])} (not a whole number, "
+                                 f"which would be truncated silently). Use integer labels 0..classes-1, or "
+                                 f"loss='categorical_crossentropy' / 'mse' for soft or continuous targets.")
+        if c is None or c < 2:
+            return
+        labels = y.long()
+        if self.ignore_class is not None:
+            labels = labels[labels != self.ignore_class]
+        if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= c):
+            raise label_range_error(labels, c)
+
     def check_targets(self, y_true_shape, y_pred_shape):
         t, p = tuple(y_true_shape), tuple(y_pred_shape)
         c = _class_count(p)
@@ -317,6 +347,19 @@ class BinaryCrossentropy(Loss):
                 f"loss='sparse_categorical_crossentropy'; for a yes/no problem end the model with "
                 f"Dense(1, activation='sigmoid').")
         _check_same_shape("binary_crossentropy", t, p)
+
+    def check_target_values(self, y_true, y_pred_shape):
+        y = _tensor(y_true)
+        if y.numel() == 0 or not (y.is_floating_point() or y.dtype.is_signed or y.dtype == torch.uint8):
+            return
+        bad = (y < 0) | (y > 1)
+        if bool(bad.any()):
+            first = int(bad.reshape(bad.shape[0], -1).any(dim=1).nonzero()[0, 0])
+            values = sorted({float(v) for v in y[bad][:1000].tolist()})[:5]
+            raise ValueError(f"binary_crossentropy expects targets in [0, 1] (0 = no, 1 = yes); sample {first} "
+                             f"has {values[0]:g} (bad values: {', '.join(f'{v:g}' for v in values)}). For more "
+                             f"than two classes use loss='sparse_categorical_crossentropy' with labels "
+                             f"0..classes-1 and a softmax output.")
 
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits,

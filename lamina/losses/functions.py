@@ -46,6 +46,20 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return _per_sample(-(y_true * log_p).sum(dim=axis))
 
 
+def label_range_error(labels, classes: int, ignore_class=None) -> ValueError:
+    """The error for integer labels outside [0, classes): names the bad labels and the fix."""
+    flat = labels.reshape(-1)
+    if ignore_class is not None:
+        flat = flat[flat != ignore_class]
+    bad = flat[(flat < 0) | (flat >= classes)]
+    shown = sorted({int(v) for v in bad[:1000].tolist()})[:5]
+    return ValueError(
+        f"sparse_categorical_crossentropy expects integer labels in [0, {classes}) because the model predicts "
+        f"{classes} classes; received label(s) {shown} (labels range from {int(flat.min())} to "
+        f"{int(flat.max())}). Set the last layer's units to the number of classes (max label + 1), or "
+        f"relabel the data from 0.")
+
+
 def _sparse_labels(y_true, y_pred, axis):
     y_true = _tensor(y_true, y_pred)
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
@@ -81,12 +95,17 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1, 
     if y_pred.ndim > 2:  # torch's kernels want the class axis at 1
         y_pred = y_pred.movedim(-1, 1)
     ignore = -100 if ignore_class is None else int(ignore_class)
-    if from_logits:  # torch's fused log_softmax + nll
-        loss = F.cross_entropy(y_pred, labels, reduction="none", ignore_index=ignore)
-    else:
-        eps = _eps()
-        log_p = torch.log((y_pred / y_pred.sum(dim=1, keepdim=True)).clamp(eps, 1.0 - eps))
-        loss = F.nll_loss(log_p, labels, reduction="none", ignore_index=ignore)
+    try:
+        if from_logits:  # torch's fused log_softmax + nll
+            loss = F.cross_entropy(y_pred, labels, reduction="none", ignore_index=ignore)
+        else:
+            eps = _eps()
+            log_p = torch.log((y_pred / y_pred.sum(dim=1, keepdim=True)).clamp(eps, 1.0 - eps))
+            loss = F.nll_loss(log_p, labels, reduction="none", ignore_index=ignore)
+    except (IndexError, RuntimeError) as err:  # torch: "Target 5 is out of bounds"; costs nothing when fine
+        if "out of bounds" not in str(err) and not isinstance(err, IndexError):
+            raise
+        raise label_range_error(labels, y_pred.shape[1], ignore_class) from None
     if ignore_class is None:
         return _per_sample(loss)
     valid = labels != ignore_class  # ignored positions already hold 0

@@ -25,6 +25,7 @@ from .functions import (accuracy, binary_accuracy, categorical_accuracy, sparse_
 
 
 __all__ = [
+    "validate",
     "Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
     "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "Precision",
     "Recall", "AUC", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
@@ -125,6 +126,40 @@ def get(identifier, y_true_shape=None, y_pred_shape=None, loss=None):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
     raise TypeError(f"A metric must be a name such as 'accuracy', a Metric, a function fn(y_true, y_pred) "
                     f"or a config dict. Received: {identifier!r}.")
+
+
+def validate(metrics) -> None:
+    """Check a ``compile(metrics=...)`` (or ``weighted_metrics``) argument now, so a typo fails at
+    compile, not at fit. Accepts names, Metric objects or classes, functions, config dicts, and
+    lists or dicts (per output) of those. Nothing is built.
+
+    Raises:
+        ValueError: an unknown name, listing the valid ones with a "did you mean".
+        TypeError: something that is not a metric.
+
+    Example:
+        >>> validate(["accuracy", "mae"])
+    """
+    valid = ["accuracy", "acc", "crossentropy", "ce", *_BY_NAME, *_LOSS_ONLY]
+    stack = [metrics]
+    while stack:
+        item = stack.pop()
+        if item is None or isinstance(item, Metric) or (isinstance(item, type) and issubclass(item, Metric)):
+            continue
+        if isinstance(item, str):
+            key = item.lower()
+            if key not in ("accuracy", "acc", "crossentropy", "ce") and key not in _BY_NAME \
+                    and item not in _CLASSES and key not in _LOSS_ONLY:
+                raise unknown_name_error("metric", item, valid)
+        elif isinstance(item, dict) and "class_name" in item:
+            deserialize(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif not callable(item):
+            raise TypeError(f"compile expects metrics to be a list of names, Metric objects or functions (or a "
+                            f"dict of such lists by output). Received {item!r} ({type(item).__name__}).")
 
 
 def serialize(metric) -> dict:

@@ -107,7 +107,8 @@ class Model(TrainingMixin, SavingMixin, Layer):
     def _run_graph(self, inputs, training=None):
         def apply(layer, a, kwargs, takes_training):
             return layer(a, training=training, **kwargs) if takes_training else layer(a, **kwargs)
-        outs, losses = self._plan.run(self._flatten_inputs(inputs), apply, masks=True)
+        flat = [cast_to_input_dtype(v, t) for v, t in zip(self._flatten_inputs(inputs), self.inputs)]
+        outs, losses = self._plan.run(flat, apply, masks=True)
         scope = current_loss_scope()
         if scope is not None:
             for value in losses:
@@ -323,6 +324,16 @@ class Model(TrainingMixin, SavingMixin, Layer):
 
     def extra_repr(self):
         return f"name={self.name!r}"
+
+
+def cast_to_input_dtype(value, input_tensor):
+    """Integer (or bool) data fed to a float ``Input`` becomes that float type, as Keras 3 converts each
+    input to its Input's dtype; integer Inputs (``Input(..., dtype='int64')``) keep their data as it is."""
+    if not isinstance(value, torch.Tensor) or value.is_floating_point() or value.is_complex():
+        return value
+    want = input_tensor.dtype if isinstance(input_tensor.dtype, torch.dtype) else getattr(
+        torch, str(input_tensor.dtype), None)
+    return value.to(want) if isinstance(want, torch.dtype) and want.is_floating_point else value
 
 
 def _reshape_hint(want, got) -> str:

@@ -6,7 +6,7 @@ import torch
 from .._naming import unique_name
 from ..layers.base import Layer
 from ..layers.core import Input, InputLayer
-from .functional import Model
+from .functional import Model, cast_to_input_dtype
 from ..graph import KerasTensor
 
 __all__ = ["Sequential"]
@@ -114,17 +114,17 @@ class Sequential(Model):
             self.to(device)
 
     def call(self, inputs, training=None):
+        x = inputs if self._input_tensor is None else cast_to_input_dtype(inputs, self._input_tensor)
         if self._seq_makes_masks:
-            return self._call_masked(inputs, training)
-        x = inputs
+            return self._call_masked(x, training)
         for layer in self._seq_layers:
             x = layer(x, training=training) if layer._call_takes_training else layer(x)
         return x
 
-    def _call_masked(self, inputs, training):
+    def _call_masked(self, x, training):
         """call() when some layer may create a mask (Embedding(mask_zero=True), Masking): each
         layer whose call takes ``mask=`` receives it; the output carries it as ``_keras_mask``."""
-        x, mask = inputs, None
+        mask = None
         for layer in self._seq_layers:
             kw = {"mask": mask} if mask is not None and layer._call_takes_mask else {}
             y = layer(x, training=training, **kw) if layer._call_takes_training else layer(x, **kw)

@@ -135,24 +135,21 @@ class BatchFromFilesMixin:
             self._use_threads = True
 
     def _drop_unreadable(self, owner: str) -> None:
-        """on_error='skip': decode every file once, keep the readable ones, warn once with the count."""
-        bad = []
-
+        """on_error='skip': decode every file once, keep the readable ones, one warning per skipped file."""
         def check(j):
             try:
                 self._read(j)
                 return None
-            except (UnreadableImageError, FileNotFoundError):
-                return j
+            except (UnreadableImageError, FileNotFoundError) as err:
+                return j, str(err)
         with ThreadPoolExecutor(max_workers=self._threads) as pool:
-            bad = [j for j in pool.map(check, range(len(self._filepaths))) if j is not None]
+            bad = [r for r in pool.map(check, range(len(self._filepaths))) if r is not None]
         if not bad:
             return
-        keep = np.setdiff1d(np.arange(len(self._filepaths)), bad)
-        names = [self._filepaths[j] for j in bad]
-        shown = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
-        warnings.warn(f"{owner} skipped {len(bad)} of {len(self._filepaths)} image files that could not be read "
-                      f"(corrupt, truncated or not images): {shown}.", stacklevel=4)
+        for k, (j, reason) in enumerate(bad, 1):
+            warnings.warn(f"{owner} skipped {self._filepaths[j]!r} ({k} of {len(bad)} unreadable among "
+                          f"{len(self._filepaths)} image files; on_error='skip'): {reason}", stacklevel=4)
+        keep = np.setdiff1d(np.arange(len(self._filepaths)), [j for j, _ in bad])
         if self.cache_images:
             self._cache = {new: self._cache[int(old)] for new, old in enumerate(keep) if int(old) in self._cache}
         self._keep_rows(keep)

@@ -4,6 +4,7 @@ Same arguments and results as ``keras.preprocessing.image``; errors name the fil
 """
 from __future__ import annotations
 
+import errno
 import io
 import os
 import pathlib
@@ -65,7 +66,7 @@ def check_size(owner: str, arg: str, value) -> tuple[int, int]:
 
 
 def _open(path):
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
     if isinstance(path, io.BytesIO):
         name, data = "<BytesIO>", path.getvalue()
     elif isinstance(path, (str, bytes, os.PathLike)):
@@ -74,14 +75,27 @@ def _open(path):
             with open(name, "rb") as f:
                 data = f.read()
         except FileNotFoundError:
+            if os.path.islink(name):
+                raise UnreadableImageError(f"Cannot read image file {name!r}: it is a broken symbolic link (it "
+                                           f"points to {os.readlink(name)!r}, which does not exist).") from None
             raise FileNotFoundError(f"No image file at {name!r} (absolute: {os.path.abspath(name)!r}).") from None
+        except OSError as err:  # a symlink loop (ELOOP), a directory, no permission, an I/O error
+            what = "a symbolic link loop" if err.errno == errno.ELOOP else (err.strerror or str(err))
+            raise UnreadableImageError(f"Cannot read image file {name!r}: {what}. Fix or remove it "
+                                       f"(flow_from_directory(..., on_error='skip') skips such files).") from None
     else:
         raise TypeError(f"load_img expects a path (str or pathlib.Path) or io.BytesIO. Received: "
                         f"{type(path).__name__}.")
     try:
         img = Image.open(io.BytesIO(data))
         img.load()  # decode now: truncated files fail here, not later
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+    except Image.DecompressionBombError as err:
+        raise UnreadableImageError(
+            f"Cannot read image file {name!r}: it is a decompression bomb ({err}) - its header declares more "
+            f"pixels than Pillow's safety limit (PIL.Image.MAX_IMAGE_PIXELS={Image.MAX_IMAGE_PIXELS}). Delete "
+            f"it, or raise that limit if you trust the file (flow_from_directory(..., on_error='skip') skips "
+            f"such files).") from None
+    except Exception as err:  # Pillow's decoders raise many kinds (OSError, SyntaxError, struct.error, ...)
         reason = str(err) or type(err).__name__
         raise UnreadableImageError(
             f"Cannot read image file {name!r}: {reason}. The file is corrupt, truncated or not an image; "

@@ -49,10 +49,30 @@ def class_folders(owner: str, directory: str, classes=None) -> list[str]:
     return subdirs
 
 
+def _walk(folder: str, follow_links: bool):
+    """``os.walk`` that visits each real directory once: a symbolic link back to a folder already
+    seen (a loop) is skipped with a warning instead of being followed again and again."""
+    seen = {os.path.realpath(folder)}
+    for root, dirs, files in os.walk(folder, followlinks=follow_links):
+        if follow_links:
+            keep = []
+            for d in dirs:
+                full = os.path.join(root, d)
+                real = os.path.realpath(full)
+                if real in seen:
+                    warnings.warn(f"Skipping {full!r}: it is a symbolic link to {real!r}, a folder already "
+                                  f"scanned (a link loop or a duplicate).", stacklevel=4)
+                    continue
+                seen.add(real)
+                keep.append(d)
+            dirs[:] = keep
+        yield root, dirs, files
+
+
 def _files_of(folder: str, formats: tuple, follow_links: bool) -> list[str]:
     """Image files under ``folder`` (recursively), as paths relative to ``folder``, Keras's order."""
     out = []
-    for root, _, files in sorted(os.walk(folder, followlinks=follow_links), key=lambda t: t[0]):
+    for root, _, files in sorted(_walk(folder, follow_links), key=lambda t: t[0]):
         for name in sorted(files):
             if name.lower().endswith(formats):
                 out.append(os.path.relpath(os.path.join(root, name), folder))

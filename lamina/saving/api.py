@@ -31,12 +31,13 @@ import zipfile
 import torch
 
 from ._files import NOT_LAMINA, atomic_write, check_exists, read_members
+from ._limits import MAX_JSON_BYTES, LoadError, guarded, parse_json, safetensors_header
 from .config import layer_from_config, model_class_name, shape_from_json, shape_to_json
 from .state import load_optimizer_state, optimizer_state_to_tensors
 from .weights import apply_weights, weights_to_bytes
 
 __all__ = ["SavingMixin", "save_model", "load_model", "model_from_json", "read_history", "register_format",
-           "FORMAT_NAME", "FORMAT_VERSION"]
+           "FORMAT_NAME", "FORMAT_VERSION", "LoadError"]
 
 FORMAT_NAME = "lamina"
 FORMAT_VERSION = 1
@@ -191,23 +192,33 @@ def _save_weights_file(model, path: str, overwrite: bool = True) -> None:
 
 # ---------------------------------------------------------------------------- .lamina reading
 def _parse_json(data: bytes, path: str, member: str):
-    try:
-        return json.loads(data)
-    except (UnicodeDecodeError, ValueError) as err:
-        raise ValueError(f"'{path}' is {NOT_LAMINA}: its {member} is not valid JSON ({err}).") from None
+    return parse_json(data, path, member, NOT_LAMINA)
+
+
+_JSON_MEMBERS = (_CONFIG, _METADATA, _OPT_META, _HISTORY)
 
 
 def _read_lamina(path: str) -> dict:
-    members = read_members(path, (_CONFIG, _WEIGHTS), (_METADATA, _OPT_TENSORS, _OPT_META, _HISTORY))
+    members = read_members(path, (_CONFIG, _WEIGHTS), (_METADATA, _OPT_TENSORS, _OPT_META, _HISTORY),
+                           caps={m: MAX_JSON_BYTES for m in _JSON_MEMBERS},
+                           optional_damage_ok=(_OPT_TENSORS, _OPT_META, _HISTORY))
     if _METADATA in members:
         meta = _parse_json(members[_METADATA], path, _METADATA)
         if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-            raise ValueError(f"'{path}' is {NOT_LAMINA}: metadata.json names format "
-                             f"{meta.get('format') if isinstance(meta, dict) else meta!r}.")
-        if int(meta.get("format_version", 1)) > FORMAT_VERSION:
-            raise ValueError(f"'{path}' uses .lamina format version {meta['format_version']} (written by lamina "
-                             f"{meta.get('lamina_version', '?')}); this lamina {_lamina_version()} reads up to "
-                             f"version {FORMAT_VERSION}. Upgrade lamina to load it.")
+            raise LoadError(f"'{path}' is {NOT_LAMINA}: metadata.json names format "
+                            f"{meta.get('format') if isinstance(meta, dict) else meta!r}.", path, _METADATA)
+        version = meta.get("format_version", 1)
+        if isinstance(version, bool) or not isinstance(version, int):
+            try:
+                version = int(str(version))
+            except ValueError:
+                raise LoadError(f"'{path}' (metadata.json): format_version must be an integer such as "
+                                f"{FORMAT_VERSION}; received {str(version)[:40]!r}. The file is damaged; save "
+                                f"the model again.", path, _METADATA) from None
+        if version > FORMAT_VERSION:
+            raise LoadError(f"'{path}' uses .lamina format version {version} (written by lamina "
+                            f"{meta.get('lamina_version', '?')}); this lamina {_lamina_version()} reads up to "
+                            f"version {FORMAT_VERSION}. Upgrade lamina to load it.", path, _METADATA)
     return members
 
 
@@ -248,8 +259,8 @@ def _restore_training(model, members: dict, cfg: dict, path: str) -> None:
                       f"({type(opt).__name__}) is not a torch optimizer; training restarts the "
                       f"optimizer from scratch.", stacklevel=3)
         return
-    meta = _parse_json(members[_OPT_META], path, _OPT_META)
     try:
+        meta = _parse_json(members[_OPT_META], path, _OPT_META)
         build = getattr(model, "_build_optimizer", None)
         if callable(build):
             build()  # attach the parameters now, so that their shapes are checked against the saved state
@@ -260,10 +271,28 @@ def _restore_training(model, members: dict, cfg: dict, path: str) -> None:
                       f"optimizer from scratch.", stacklevel=3)
 
 
-def _attach_history(model, members: dict, path: str) -> None:
+def _valid_history(members: dict, path: str):
+    """The stored history, or None with a warning when history.json is damaged (it is optional)."""
     if _HISTORY not in members:
+        return None
+    try:
+        hist = _parse_json(members[_HISTORY], path, _HISTORY)
+    except LoadError as err:
+        warnings.warn(f"{err} The history is optional: the model loads without it.", stacklevel=4)
+        return None
+    if not isinstance(hist, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) for x in v) for k, v in hist.items()):
+        warnings.warn(f"'{path}' (history.json) must map metric names to lists of numbers; received "
+                      f"{str(hist)[:80]}. The history is optional: the model loads without it.", stacklevel=4)
+        return None
+    return hist
+
+
+def _attach_history(model, members: dict, path: str) -> None:
+    hist = _valid_history(members, path)
+    if hist is None:
         return
-    hist = _parse_json(members[_HISTORY], path, _HISTORY)
     try:
         from ..callbacks import History
         cb = History()
@@ -277,9 +306,13 @@ def _attach_history(model, members: dict, path: str) -> None:
 
 
 def _load_lamina(path: str, custom_objects=None, compile=True, safe_mode=True):
+    from ._precheck import build_checked
     members = _read_lamina(path)
     cfg = _parse_json(members[_CONFIG], path, _CONFIG)
-    model = _model_from_file_config(cfg, custom_objects, f"'{path}' (config.json)")
+    where = f"'{path}' ({_WEIGHTS})"
+    header = safetensors_header(members[_WEIGHTS], where, path, _WEIGHTS)
+    model = build_checked(lambda: _model_from_file_config(cfg, custom_objects, f"'{path}' (config.json)"),
+                          cfg, header, where, path)
     apply_weights(model, members[_WEIGHTS], f"'{path}' ({_WEIGHTS})")
     if compile:
         _restore_training(model, members, cfg, path)
@@ -290,6 +323,7 @@ def _load_lamina(path: str, custom_objects=None, compile=True, safe_mode=True):
 def _load_weights_file(model, path: str, skip_mismatch: bool = False) -> None:
     with open(path, "rb") as f:
         blob = f.read()
+    safetensors_header(blob, f"'{path}'", path)
     apply_weights(model, blob, f"'{path}'", skip_mismatch=skip_mismatch)
 
 
@@ -329,25 +363,36 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         custom_objects: ``{"ClassName": cls}`` for your own layers or models that are not
             registered with :func:`lamina.saving.register_serializable`.
         compile: default True: compile the model as it was saved and restore the optimizer state.
-        safe_mode: default True. A ``.lamina`` file never holds code (a Lambda layer cannot be
-            saved), so loading one is always safe; the argument exists for Keras compatibility.
+        safe_mode: default True; accepted for Keras compatibility and changes nothing. lamina
+            never runs code from a file, with either value: a ``.lamina`` file cannot hold code
+            (a Lambda layer cannot be saved), and a Keras file's Lambda layer (marshalled Python
+            bytecode) is refused with a LoadError. Rebuild such a model in code and call
+            ``model.load_weights(path)``.
 
     Raises:
-        FileNotFoundError: no such file. ValueError: not a model file, an unknown class,
-        or weights that do not fit the architecture.
+        FileNotFoundError: no such file. LoadError (a ValueError): anything wrong with the file:
+        not a model file, truncated, hostile sizes (zip bombs, huge layers), bad JSON, an unknown
+        class, a Lambda layer, or weights that do not fit the architecture. It names the file and
+        the member. Damaged optional members (history, optimizer state) only give a warning.
     """
     path = os.fspath(filepath)
     check_exists(path, "load_model")
-    return _handler(path, "load_model")(path, custom_objects, compile, safe_mode)
+    fn = _handler(path, "load_model")
+    with guarded(path):
+        return fn(path, custom_objects, compile, safe_mode)
 
 
 def model_from_json(json_string, custom_objects=None):
     """Rebuild a model (new, randomly initialised weights) from ``model.to_json()``."""
     try:
         cfg = json.loads(json_string)
+    except RecursionError:
+        raise LoadError("model_from_json received JSON nested too deeply to read.") from None
     except (TypeError, ValueError) as err:
-        raise ValueError(f"model_from_json expects the string model.to_json() returns; it is not valid JSON "
-                         f"({err}). Received {str(json_string)[:100]!r}.") from None
+        raise LoadError(f"model_from_json expects the string model.to_json() returns; it is not valid JSON "
+                        f"({err}). Received {str(json_string)[:100]!r}.") from None
+    from ._limits import check_depth
+    check_depth(cfg, "The JSON given to model_from_json")
     return _model_from_file_config(cfg, custom_objects, "the JSON")
 
 
@@ -355,10 +400,11 @@ def read_history(filepath) -> dict | None:
     """The training history (``{"loss": [...], "val_loss": [...]}``) stored in a ``.lamina`` file, or None."""
     path = os.fspath(filepath)
     check_exists(path, "read_history")
-    members = _read_lamina(path)
-    if _HISTORY not in members:
-        return None
-    return _parse_json(members[_HISTORY], path, _HISTORY)
+    with guarded(path, "read the history of"):
+        members = _read_lamina(path)
+        if _HISTORY not in members:
+            return None
+        return _parse_json(members[_HISTORY], path, _HISTORY)
 
 
 class SavingMixin:
@@ -398,7 +444,8 @@ class SavingMixin:
             return h5.load_weights(self, path, skip_mismatch=skip_mismatch, by_name=True)
         check_exists(path, "load_weights")
         fn = _handler(path, "load_weights")
-        fn(self, path, skip_mismatch)
+        with guarded(path, "load weights from"):
+            fn(self, path, skip_mismatch)
 
     def export(self, filepath, format="onnx", verbose=None, input_signature=None, **kwargs):
         """Export for inference: 'onnx' (default), 'torchscript' or 'torch_export'; the batch axis

@@ -91,6 +91,13 @@ def layer_from_config(spec: dict, custom_objects: dict | None = None):
     name = spec["class_name"]
     if not isinstance(name, str):
         raise ValueError(f"A layer's class_name must be a string. Received class_name={name!r}.")
+    if name == "Lambda" and not (custom_objects and name in custom_objects):
+        from ._limits import LoadError
+        cfg = spec.get("config") if isinstance(spec.get("config"), dict) else {}
+        raise LoadError(f"The config holds Lambda layer {str(cfg.get('name', '?'))!r}, whose Python code the file "
+                        f"would have to supply. lamina never runs code from a file, with safe_mode=True or "
+                        f"False. Rebuild the model in code (with your Lambda function), then call "
+                        f"model.load_weights() on the file.")
     if name == "Functional" and not (custom_objects and name in custom_objects):
         cls = Model
     else:
@@ -224,7 +231,27 @@ def functional_config(model) -> dict:
 
 def _is_ref(value) -> bool:
     return (isinstance(value, list) and len(value) in (3, 4) and isinstance(value[0], str)
-            and isinstance(value[1], int) and isinstance(value[2], int))
+            and isinstance(value[1], int) and isinstance(value[2], int) and not isinstance(value[1], bool)
+            and not isinstance(value[2], bool) and value[1] >= 0 and value[2] >= 0)
+
+
+# Call keywords a config may record, with the values they may take (tensors are never recorded).
+_CALL_KWARGS = {"training": (bool, type(None)), "mask": (type(None),)}
+
+
+def _call_kwargs(value, where: str) -> dict:
+    """The recorded keyword arguments of one call, checked: a dict of known keywords with plain values."""
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: the call keywords of an inbound node must be a dict; received "
+                         f"{str(value)[:100]}.")
+    for key, v in value.items():
+        allowed = _CALL_KWARGS.get(key)
+        if allowed is not None and not isinstance(v, allowed):
+            raise ValueError(f"{where}: call keyword {key}={v!r} is not valid; a saved config may record "
+                             f"{key}= only as {' or '.join(t.__name__ for t in allowed)}. The file is damaged.")
+        if isinstance(v, (dict, list)) and key in _CALL_KWARGS:
+            raise ValueError(f"{where}: call keyword {key}={str(v)[:60]} is not valid.")
+    return dict(value)
 
 
 def functional_from_config(cls, config, custom_objects=None):
@@ -274,7 +301,7 @@ def functional_from_config(cls, config, custom_objects=None):
                 return None
             tensors[k] = t
             if len(ref) == 4 and ref[3]:
-                kwargs = dict(ref[3])
+                kwargs = _call_kwargs(ref[3], where)
         if isinstance(data, dict):
             return tensors, kwargs
         seq = [tensors[i] for i in range(len(items))]

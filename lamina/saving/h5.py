@@ -21,7 +21,8 @@ import warnings
 
 import numpy as np
 
-from ._files import check_exists
+from ._files import remove_stale_temps, temp_path
+from ._limits import MAX_RATIO, LoadError, parse_json
 from .api import register_format
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "load_weights_from_group",
@@ -65,11 +66,52 @@ def _write_list_attr(group, name, values):
         group.attrs[f"{name}{i}"] = part
 
 
-def _json_attr(f, name):
+def _json_attr(f, name, path=None):
     value = f.attrs.get(name)
     if value is None:
         return None
-    return json.loads(_decode(value))
+    return parse_json(_decode(value), path if path is not None else f.filename, f"attribute {name}",
+                      "not a Keras .h5 model file")
+
+
+def _open(source, where, path):
+    """An h5py File for reading; a LoadError when the file is not HDF5 (random bytes, truncated)."""
+    try:
+        return _h5py().File(source, "r")
+    except (OSError, ValueError) as err:
+        raise LoadError(f"{where} is not a readable HDF5 file ({str(err).splitlines()[0]}). It is truncated, "
+                        f"damaged, or another kind of file; Keras .h5 files start with the HDF5 signature.",
+                        path) from None
+
+
+def data_size(root, where, path) -> tuple[int, int]:
+    """``(values, bytes)`` declared by every dataset under ``root``; a LoadError for a dataset whose
+    declared size is out of proportion with what it stores (a compression bomb)."""
+    h5py = _h5py()
+    totals = [0, 0]
+
+    def visit(name, obj):
+        if not isinstance(obj, h5py.Dataset):
+            return
+        nbytes = int(obj.size) * int(obj.dtype.itemsize)
+        stored = obj.id.get_storage_size()
+        if nbytes > (1 << 20) and nbytes > MAX_RATIO * max(stored, 1):
+            raise LoadError(f"{where}: dataset {name!r} declares {nbytes:,} bytes but stores {stored:,} (ratio over "
+                            f"{MAX_RATIO}:1). This is a compression bomb, not weights; it was not read.", path, name)
+        totals[0] += int(obj.size)
+        totals[1] += nbytes
+    root.visititems(visit)
+    return totals[0], totals[1]
+
+
+def _group(parent, key, where, path, what):
+    try:
+        g = parent[key]
+    except (KeyError, ValueError, OSError):
+        held = ", ".join(list(parent.keys())[:8]) or "nothing"
+        raise LoadError(f"{where}: {what} {key!r} is missing (the group holds {held}). The file is truncated or "
+                        f"was not written by Keras/lamina.", path, str(key)) from None
+    return g
 
 
 # ---------------------------------------------------------------------------- writing
@@ -165,7 +207,8 @@ def save_model(model, path, overwrite=True, include_optimizer=True):
     model_config = json.dumps({"class_name": class_name, "config": config})
     training = _training_config(model) if include_optimizer else None
     from .. import __version__ as lamina_version
-    tmp = f"{path}.tmp{os.getpid()}"
+    remove_stale_temps(path)
+    tmp = temp_path(path)
     try:
         with _h5py().File(tmp, "w") as f:
             f.attrs["keras_version"] = KERAS_VERSION.encode()
@@ -187,7 +230,8 @@ def save_weights(model, path, overwrite=True):
     """Write the weights in Keras 2's ``save_weights`` layout (layer groups at the root)."""
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"'{path}' already exists and overwrite=False. Pass overwrite=True to replace it.")
-    tmp = f"{path}.tmp{os.getpid()}"
+    remove_stale_temps(path)
+    tmp = temp_path(path)
     try:
         with _h5py().File(tmp, "w") as f:
             _write_weights(f, _model_layers(model))
@@ -226,10 +270,9 @@ def _assign(layer, names, values, where, skip_mismatch):
         found = dict(zip(leaves, values))                     # one layer saved under another name
         values = [found[k[1]] for k in keys]
     for (owner, rec), value in zip(items, values):           # else: Keras's order, trainable first
-        value = np.asarray(value)
         t = owner._tensor(rec)
         want = tuple(t.shape) if rec.to_keras is None else tuple(t.shape[i] for i in rec.to_keras)
-        if tuple(value.shape) != want:
+        if tuple(getattr(value, "shape", np.shape(value))) != want:
             msg = (f"{where}: weight '{rec.name}' of layer '{owner.name}' has Keras shape {want}; the file holds "
                    f"shape {tuple(value.shape)}.")
             if skip_mismatch:
@@ -237,6 +280,10 @@ def _assign(layer, names, values, where, skip_mismatch):
                 continue
             raise ValueError(msg + " The architectures differ.")
         import torch
+        value = np.asarray(value)  # read only now that its shape is known to fit
+        if value.dtype.kind not in "biuf":
+            raise LoadError(f"{where}: weight '{rec.name}' of layer '{owner.name}' is stored as {value.dtype}, "
+                            f"not numbers.")
         v = torch.as_tensor(value, dtype=t.dtype)
         if rec.to_keras is not None:
             v = v.permute(*np.argsort(rec.to_keras).tolist())
@@ -252,10 +299,12 @@ def load_weights_from_group(model, group, where, skip_mismatch=False, by_name=Fa
     """Keras 2 layout (``layer_names`` + ``weight_names``) -> the model's layers."""
     names = _read_list_attr(group, "layer_names")
     stored = []
+    path = getattr(getattr(group, "file", None), "filename", None)
     for name in names:
-        g = group[name]
+        g = _group(group, name, where, path, "the weights group of layer")
         weight_names = _read_list_attr(g, "weight_names")
-        stored.append((name, weight_names, [np.asarray(g[w]) for w in weight_names]))
+        stored.append((name, weight_names, [_group(g, w, where, path, f"layer {name!r}'s weight") for w in
+                                            weight_names]))
     layers = _model_layers(model)
     if by_name:
         index = {layer.name: layer for layer in layers}
@@ -316,7 +365,7 @@ def load_vars_group(layer, group, where, skip_mismatch=False, config=None):
     from ..models.functional import Model
     from ..models.sequential import Sequential
     if "vars" in group and len(group["vars"]):
-        values = [np.asarray(group["vars"][str(i)]) for i in range(len(group["vars"]))]
+        values = [group["vars"][str(i)] for i in range(len(group["vars"]))]
         _assign(_OwnWeights(layer), [f"{layer.name}/{r.name}" for r in layer._weight_records], values, where,
                 skip_mismatch)
     children = layer.layers if isinstance(layer, Model) else layer._sublayers()
@@ -372,7 +421,7 @@ class _OwnWeights:
 def load_weights(model, path, skip_mismatch=False, by_name=False):
     """Load the weights of a Keras 2/3 or lamina ``.h5`` file into ``model``."""
     where = f"'{path}'"
-    with _h5py().File(path, "r") as f:
+    with _open(path, where, path) as f:
         if "layer_names" in f.attrs or "layer_names0" in f.attrs:
             load_weights_from_group(model, f, where, skip_mismatch, by_name)
         elif "model_weights" in f:
@@ -392,29 +441,43 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
     """A model from a ``.h5`` file written by lamina or by Keras 2/3 (``model.save('x.h5')``)."""
     from ._keras_config import compile_args, convert_model_config
     from .api import _model_from_file_config
+    from ._precheck import build_within
     where = f"'{path}'"
-    with _h5py().File(path, "r") as f:
-        model_config = _json_attr(f, "model_config")
+    with _open(path, where, path) as f:
+        model_config = _json_attr(f, "model_config", path)
         if model_config is None:
             hint = (" It holds weights only (save_weights): build the model in code, then model.load_weights()."
                     if "layer_names" in f.attrs or "layers" in f else "")
-            raise ValueError(f"{where} has no model_config attribute, so it holds no architecture.{hint}")
+            raise LoadError(f"{where} has no model_config attribute, so it holds no architecture.{hint}", path)
+        if not isinstance(model_config, dict) or not isinstance(model_config.get("class_name"), str):
+            raise LoadError(f"{where} (attribute model_config) must be a JSON object with a 'class_name'; received "
+                            f"{str(model_config)[:120]}. The file is damaged.", path, "model_config")
         lamina_file = "lamina_version" in f.attrs
         if not lamina_file:
             model_config = convert_model_config(model_config, where)
         elif model_config.get("class_name") == "Model":
             model_config = dict(model_config, class_name="Functional")
-        build = _json_attr(f, "lamina_build_config")
-        if build is not None:
+        build = _json_attr(f, "lamina_build_config", path)
+        if isinstance(build, dict):
             model_config["build_config"] = build
-        model = _model_from_file_config(model_config, custom_objects, where)
-        load_weights_from_group(model, f["model_weights"], where)
-        training = _json_attr(f, "training_config") if compile else None
+        weights = _group(f, "model_weights", where, path, "group")
+        elements, nbytes = data_size(weights, where, path)
+        model = build_within(lambda: _model_from_file_config(model_config, custom_objects, where), model_config,
+                             elements, nbytes, where, path)
+        load_weights_from_group(model, weights, where)
+        try:
+            training = _json_attr(f, "training_config", path) if compile else None
+        except LoadError as err:
+            warnings.warn(f"{err} The training settings are optional; the model is returned uncompiled.",
+                          stacklevel=3)
+            training = None
+    if not isinstance(training, dict):
+        training = None
     if training and training.get("optimizer_config"):
         try:
             model.compile(**compile_args(training.get("loss"), training.get("metrics"),
                                          training["optimizer_config"], training.get("loss_weights")))
-        except (ValueError, TypeError) as err:
+        except Exception as err:  # the training settings are optional: never stop the load
             warnings.warn(f"{where}: could not compile the loaded model from its training_config ({err}); it is "
                           f"returned uncompiled. Call model.compile(...) before fit().", stacklevel=3)
     return model

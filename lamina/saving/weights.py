@@ -13,12 +13,11 @@ are stored under ``"_torch/<state_dict key>"`` so nothing is lost.
 from __future__ import annotations
 
 import json
-import struct
 import warnings
 
 import torch
 
-__all__ = ["weight_entries", "weights_to_bytes", "read_header", "apply_weights", "WEIGHTS_FORMAT"]
+__all__ = ["weight_entries", "weights_to_bytes", "read_header", "apply_weights", "plan_from_header", "WEIGHTS_FORMAT"]
 
 WEIGHTS_FORMAT = "lamina.weights"
 _VERSION = "1"
@@ -82,26 +81,38 @@ def weights_to_bytes(model, extra_metadata: dict | None = None) -> bytes:
 
 
 def read_header(blob: bytes, where: str) -> tuple[list[str], dict[str, tuple], dict]:
-    """``(keys in saved order, {key: torch-layout shape}, metadata)`` from safetensors bytes, without loading data."""
-    try:
-        (n,) = struct.unpack("<Q", blob[:8])
-        header = json.loads(blob[8:8 + n])
-        if not isinstance(header, dict) or 8 + n > len(blob):
-            raise ValueError("bad header")
-    except (struct.error, ValueError, UnicodeDecodeError):
-        raise ValueError(f"{where} is not a valid safetensors file: its header cannot be read. The file is "
-                         f"truncated or is not a weights file.") from None
-    metadata = header.pop("__metadata__", None) or {}
-    shapes = {k: tuple(v.get("shape", ())) for k, v in header.items()}
-    order = list(shapes)
+    """``(keys in saved order, {key: torch-layout shape}, metadata)`` from safetensors bytes, without loading data.
+
+    The header is checked against the bytes that follow it before it is trusted.
+
+    Raises:
+        LoadError: the header is truncated, malformed, or points outside the data.
+    """
+    from ._limits import safetensors_header
+    tensors, metadata, _ = safetensors_header(blob, where)
+    shapes = {k: s for k, (_, s) in tensors.items()}
+    return _saved_order(list(shapes), metadata), shapes, metadata
+
+
+def _saved_order(order: list[str], metadata: dict) -> list[str]:
     if "order" in metadata:
         try:
             saved = json.loads(metadata["order"])
-            if sorted(saved) == sorted(order):
-                order = saved
-        except ValueError:
+            if isinstance(saved, list) and sorted(map(str, saved)) == sorted(order):
+                return [str(k) for k in saved]
+        except (ValueError, RecursionError):
             pass
-    return order, shapes, metadata
+    return order
+
+
+def _file_perms(metadata: dict) -> dict:
+    try:
+        perms = json.loads(metadata.get("keras_permutations", "{}"))
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(perms, dict):
+        return {}
+    return {k: p for k, p in perms.items() if isinstance(p, list) and all(isinstance(i, int) for i in p)}
 
 
 def _keras_shape(shape, perm) -> tuple:
@@ -141,28 +152,10 @@ def _describe_mismatch(entries, order, shapes, file_perms) -> str:
     return f"the model has {len(mkeys)} weight tensors; the file has {len(order)}"
 
 
-def apply_weights(model, blob: bytes, where: str, skip_mismatch: bool = False) -> None:
-    """Copy the weights in safetensors ``blob`` into ``model``.
-
-    Tensors are matched by key; when no key matches (the same architecture built
-    again gets new auto-names such as ``dense_2``) they are matched by position, as
-    Keras 2 does, provided every shape agrees.
-
-    Raises:
-        ValueError: keys or shapes do not match; names the first mismatched tensor and
-            both shapes. With ``skip_mismatch=True`` those tensors are skipped with a warning.
-    """
-    import safetensors.torch
-
-    order, shapes, metadata = read_header(blob, where)
-    try:
-        file_perms = json.loads(metadata.get("keras_permutations", "{}"))
-    except ValueError:
-        file_perms = {}
-    entries = weight_entries(model)
+def _plan(entries, order, shapes, file_perms):
+    """``(pairs of (model tensor, file key), problem or None)``: by key, else by position."""
     mkeys = [k for k, _, _ in entries]
     by_name = set(mkeys) & set(order)
-    pairs: list[tuple[torch.Tensor, str]] = []
     problem = None
     if set(mkeys) == set(order):
         pairs = [(t, k) for k, t, _ in entries]
@@ -178,6 +171,35 @@ def apply_weights(model, blob: bytes, where: str, skip_mismatch: bool = False) -
     bad = [(t, k) for t, k in pairs if tuple(t.shape) != shapes[k]]
     if problem is None and bad:
         problem = _describe_mismatch(entries, order, shapes, file_perms)
+    return pairs, problem
+
+
+def plan_from_header(model, tensors: dict, metadata: dict) -> str | None:
+    """Why ``model``'s weights do not fit a file with these header ``tensors``, or None if they fit."""
+    shapes = {k: s for k, (_, s) in tensors.items()}
+    order = _saved_order(list(shapes), metadata)
+    entries = weight_entries(model)
+    _, problem = _plan(entries, order, shapes, _file_perms(metadata))
+    return problem
+
+
+def apply_weights(model, blob: bytes, where: str, skip_mismatch: bool = False) -> None:
+    """Copy the weights in safetensors ``blob`` into ``model``.
+
+    Tensors are matched by key; when no key matches (the same architecture built
+    again gets new auto-names such as ``dense_2``) they are matched by position, as
+    Keras 2 does, provided every shape agrees.
+
+    Raises:
+        ValueError: keys or shapes do not match; names the first mismatched tensor and
+            both shapes. With ``skip_mismatch=True`` those tensors are skipped with a warning.
+    """
+    import safetensors.torch
+
+    order, shapes, metadata = read_header(blob, where)
+    file_perms = _file_perms(metadata)
+    entries = weight_entries(model)
+    pairs, problem = _plan(entries, order, shapes, file_perms)
     if problem is not None:
         msg = f"Cannot load weights from {where} into model '{model.name}': {problem}."
         if not skip_mismatch:

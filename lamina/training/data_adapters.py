@@ -7,6 +7,7 @@ Keras-style Sequences and torch DataLoaders are consumed batch by batch.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Iterator
 
 import numpy as np
@@ -14,7 +15,8 @@ import torch
 
 from .. import config as _config
 
-__all__ = ["ArrayData", "IterableData", "make_data", "is_array_like", "to_device_tensor"]
+__all__ = ["ArrayData", "IterableData", "make_data", "is_array_like", "to_device_tensor", "check_target_values",
+           "check_input_names", "warn_non_finite"]
 
 
 def is_array_like(x) -> bool:
@@ -50,6 +52,11 @@ def to_device_tensor(x, device, float_dtype=None, target_dtype=None) -> torch.Te
     (Keras casts inputs to the model's dtype); integer labels stay integer unless asked."""
     if not isinstance(x, torch.Tensor):
         arr = np.asarray(x)
+        if arr.dtype.kind in "USa":
+            raise TypeError(f"Cannot train on an array of strings (dtype {arr.dtype}, shape {arr.shape}, first "
+                            f"value {arr.reshape(-1)[0]!r} if any). Convert it to numbers first: class names to "
+                            f"integer labels with np.unique(y, return_inverse=True)[1], numeric text with "
+                            f"arr.astype('float32').")
         if arr.dtype == object:
             raise TypeError(f"Cannot convert an array of Python objects (shape {arr.shape}) to a tensor. "
                             f"Pass numeric numpy arrays or torch tensors.")
@@ -96,12 +103,14 @@ class ArrayData:
         y_flat = _flat(y)
         dtypes = list(y_dtypes or [None] * max(1, len(y_flat)))
         self.y = None if y is None else _targets_to_device(y, device, dtypes)
+        warn_non_finite(self.x, f"{what} x")  # once per array, not per batch
+        if self.y is not None:
+            warn_non_finite(self.y, f"{what} y")
         self.w = None if sample_weight is None else to_device_tensor(sample_weight, device)
         self.batch_size = batch_size
         self.shuffle = shuffle
         full = math.ceil(self.n / batch_size)
         self.steps = full if steps is None else int(steps)
-        self.sizes = None
 
     def batches(self, generator: torch.Generator | None = None) -> Iterator[tuple[Any, Any, Any, int]]:
         bs, n = self.batch_size, self.n
@@ -126,12 +135,6 @@ class ArrayData:
             wb = None if self.w is None else take(self.w)
             yield xb, yb, wb, stop - start
 
-    def first_x_shape(self):
-        return _map(self.x, lambda v: (None,) + tuple(v.shape[1:]))
-
-    def y_shapes(self) -> list:
-        return [tuple(v.shape) for v in _flat(self.y)]
-
 
 def _unpack(item, what):
     """Keras's rule: a tuple (or list) of 1-3 items is (x, y, sample_weight); anything else is x."""
@@ -149,12 +152,93 @@ def _unpack(item, what):
                      f"of {len(item)} items.")
 
 
+def _target(v, device, dtype):
+    t = to_device_tensor(v, device, target_dtype=None if dtype is not None and not (
+        dtype.is_floating_point or dtype == torch.bool) else dtype)
+    if dtype is not None and not dtype.is_floating_point and dtype != torch.bool and t.is_floating_point():
+        if not bool(torch.isfinite(t).all()):
+            raise ValueError("The targets must be integer class labels, but they hold NaN or inf. Remove or fix "
+                             "those samples.")
+        frac = t != torch.round(t)
+        if bool(frac.any()):
+            first = int(frac.reshape(frac.shape[0], -1).any(dim=1).nonzero()[0, 0]) if t.ndim else 0
+            value = float(t.reshape(-1)[int(frac.reshape(-1).nonzero()[0, 0])])
+            raise ValueError(f"The loss expects integer class labels, but sample {first} has label {value:g}, "
+                             f"which is not a whole number (it would be truncated silently). Use labels "
+                             f"0..classes-1, or a loss for continuous targets (e.g. 'mse').")
+    return t.to(dtype) if dtype is not None and t.dtype != dtype else t
+
+
 def _targets_to_device(y, device, dtypes):
     if isinstance(y, dict):
-        return {k: to_device_tensor(v, device, target_dtype=d) for (k, v), d in zip(y.items(), dtypes)}
+        return {k: _target(v, device, d) for (k, v), d in zip(y.items(), dtypes)}
     if isinstance(y, (list, tuple)):
-        return [to_device_tensor(v, device, target_dtype=d) for v, d in zip(y, dtypes)]
-    return to_device_tensor(y, device, target_dtype=dtypes[0])
+        return [_target(v, device, d) for v, d in zip(y, dtypes)]
+    return _target(y, device, dtypes[0])
+
+
+def warn_non_finite(structure, what: str) -> None:
+    """Warn (once per array) when float data holds NaN or inf, naming the first bad sample:
+    such values make the loss NaN and training silently useless."""
+    items = structure.items() if isinstance(structure, dict) else (
+        enumerate(structure) if isinstance(structure, (list, tuple)) else [(None, structure)])
+    for key, t in items:
+        if not isinstance(t, torch.Tensor) or not t.is_floating_point() or t.numel() == 0:
+            continue
+        finite = torch.isfinite(t)
+        if bool(finite.all()):
+            continue
+        bad = ~finite.reshape(t.shape[0], -1).all(dim=1) if t.ndim else ~finite.reshape(1)
+        first = int(bad.nonzero()[0, 0])
+        label = what if key is None else f"{what}[{key!r}]"
+        warnings.warn(f"{label} holds NaN or inf in {int(bad.sum())} sample(s), the first at index {first}. The "
+                      f"loss will become NaN and the model will learn nothing: clean the data (e.g. "
+                      f"np.nan_to_num, or drop those rows), and consider callbacks=[TerminateOnNaN()] to stop "
+                      f"early.", stacklevel=4)
+
+
+def check_target_values(y, losses, output_shapes, what: str = "fit") -> None:
+    """Each loss's ``check_target_values`` on its target array, once per array (not per batch).
+
+    Args:
+        y: the targets (an array, or a list/dict with one per output, in the outputs' order).
+        losses: the Loss objects, one per output (None for an output without a loss).
+        output_shapes: the model's output shapes, one per output.
+    """
+    ys = list(y.values()) if isinstance(y, dict) else (list(y) if isinstance(y, (list, tuple)) else [y])
+    for target, loss, shape in zip(ys, losses, output_shapes):
+        check = getattr(loss, "check_target_values", None)
+        if check is None or target is None:
+            continue
+        if not isinstance(target, torch.Tensor):
+            target = np.asarray(target)
+            if target.dtype.kind not in "biuf":
+                continue  # strings and objects: to_device_tensor refuses them with their own message
+        t = target if isinstance(target, torch.Tensor) else torch.as_tensor(
+            target.astype(target.dtype.newbyteorder("="), copy=False))
+        try:
+            check(t, tuple(shape))
+        except ValueError as err:
+            raise ValueError(f"{what}: {err}") from None
+
+
+def check_input_names(x, input_names, what: str = "fit") -> None:
+    """A dict of inputs must hold every model input by name (extra keys are ignored, as in Keras 3); when one
+    is missing, the error names it, the keys that matched nothing, the valid names and a "did you mean"."""
+    if not isinstance(x, dict):
+        return
+    from .._errors import did_you_mean
+    names = list(input_names)
+    missing = [n for n in names if n not in x]
+    if not missing:
+        return
+    unknown = [k for k in x if k not in names]
+    if unknown:
+        raise ValueError(f"{what} is missing the model input(s) {missing} and received inputs named "
+                         f"{sorted(map(str, unknown))}, which the model does not have. Its inputs are "
+                         f"{names}{did_you_mean(str(unknown[0]), names) or '.'}")
+    raise ValueError(f"{what} is missing the model input(s) {missing}; the dict has {sorted(map(str, x))}. "
+                     f"Pass one array per input: {names}.")
 
 
 class IterableData:
@@ -167,6 +251,7 @@ class IterableData:
         self.class_weight = class_weight
         self.what = what
         self._iter = None
+        self._yielded = 0
         length = None
         if hasattr(source, "__len__"):
             try:
@@ -210,6 +295,11 @@ class IterableData:
             item = self._next_item(epoch_iter)
             if item is None:
                 if self.steps is None or step == 0 and not self._restartable:
+                    if step == 0 and self._yielded:
+                        raise ValueError(f"{self.what}: the generator is exhausted. It yielded {self._yielded} "
+                                         f"batch(es) in earlier epochs and has no more. Make it loop forever "
+                                         f"('while True:') and pass steps_per_epoch, or pass a Sequence or "
+                                         f"DataLoader, which restart each epoch.")
                     if step == 0:
                         raise ValueError(f"{self.what} received an empty dataset: the generator yielded no "
                                          f"batches.")
@@ -232,6 +322,7 @@ class IterableData:
             if n == 0:
                 raise ValueError(f"{self.what} received an empty batch (0 samples) from the generator.")
             step += 1
+            self._yielded += 1
             yield xb, yb, wb, n
 
     def peek(self):
@@ -251,13 +342,21 @@ class IterableData:
                 yield first
                 yield from rest
             self._iter = chained()
-        return _unpack(item, self.what)
+        x, y, w = _unpack(item, self.what)
+        if y is None and self.what in ("fit", "evaluate", "validation_data") and not isinstance(item, (tuple, list)):
+            raise ValueError(f"{self.what}: the generator yielded inputs only (a {type(item).__name__}), but "
+                             f"{self.what} needs targets: yield (x, y) or (x, y, sample_weight) tuples. To get "
+                             f"predictions from inputs alone, use predict().")
+        return x, y, w
 
 
 def make_data(x, y=None, sample_weight=None, batch_size=32, shuffle=False, device=None, y_dtypes=None,
               steps=None, what="fit", class_weight=None):
     if x is None:
         raise ValueError(f"{what} needs data: pass x (and y), or a generator/DataLoader of (x, y) batches.")
+    if what == "validation_data" and isinstance(x, (tuple, list)) and len(x) == 1 and y is None:
+        raise ValueError("validation_data must be (x_val, y_val) or (x_val, y_val, sample_weight); received a "
+                         "tuple of 1 item (inputs without targets). Pass validation_data=(x_val, y_val).")
     if not is_array_like(x) and isinstance(x, (list, tuple)) and _looks_numeric(x):
         x = np.asarray(x)  # nested Python lists of numbers
     if is_array_like(x):

@@ -93,6 +93,8 @@ class TrainingMixin(StepMixin):
             jit_compile: compile the forward pass and loss with ``torch.compile`` (see ``fit``).
             auto_scale_loss: with a ``LossScaleOptimizer``, scale the loss in the default step.
         """
+        from .. import losses as _losses
+        from .. import metrics as _metrics
         from .. import optimizers as _optimizers
 
         if kwargs:
@@ -104,6 +106,9 @@ class TrainingMixin(StepMixin):
                            ("auto_scale_loss", auto_scale_loss)):
             if not isinstance(value, bool) and not (arg == "jit_compile" and value == "auto"):
                 raise TypeError(f"compile expects {arg} to be True or False. Received: {arg}={value!r}.")
+        _losses.validate(loss)   # a typo fails here, with "did you mean", not at the first fit
+        _metrics.validate(metrics)
+        _metrics.validate(weighted_metrics)
         self.optimizer = _optimizers.get(optimizer)
         self.loss = loss
         self._compile_args = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights,
@@ -214,6 +219,7 @@ class TrainingMixin(StepMixin):
         x_shape = _data._map(x_sample, lambda v: (None,) + _shape(v)[1:]) if not isinstance(x_sample, torch.Tensor) \
             else (None,) + _shape(x_sample)[1:]
         if isinstance(x_shape, dict) and getattr(self, "_is_graph_network", False):
+            _data.check_input_names(x_sample, self.input_names, what)
             x_shape = [x_shape[n] for n in self.input_names]
         if not self.built or (not getattr(self, "_is_graph_network", False) and self._build_shape is None
                               and self._defines_call()):
@@ -239,6 +245,12 @@ class TrainingMixin(StepMixin):
             for spec, ys, os_ in zip(self._outputs, y_shapes, out_shapes):
                 if hasattr(spec.loss, "check_targets"):
                     spec.loss.check_targets(ys, tuple(os_))
+        else:
+            return
+        # the label values (range, whole numbers) of the whole target array, once per fit/evaluate call
+        # (of the first batch for a generator): a clear error instead of a torch IndexError or silent truncation
+        ys = [y_sample.get(s.name) for s in self._outputs] if isinstance(y_sample, dict) else _flat(y_sample)
+        _data.check_target_values(ys, [s.loss for s in self._outputs], out_shapes, what)
 
     def _output_shapes(self, x_sample) -> list:
         if getattr(self, "_is_graph_network", False):
@@ -423,6 +435,7 @@ class TrainingMixin(StepMixin):
         verbose = resolve_verbose(verbose)
         batch_size = 32 if batch_size is None else positive_int("predict", "batch_size", batch_size)
         if _data.is_array_like(x):
+            self._check_not_one_sample(x)
             first = x[:1] if isinstance(x, (np.ndarray, torch.Tensor)) else _data._map(x, lambda v: v[:1])
             self._prepare(first, None, "predict")
         data = _data.make_data(x, None, None, batch_size, False, self._data_device(), None, steps, "predict")
@@ -457,6 +470,16 @@ class TrainingMixin(StepMixin):
         if cbs is not None:
             cbs.on_predict_end()
         return result
+
+    def _check_not_one_sample(self, x) -> None:
+        """predict(x[0]) on a model whose input is shaped like x[0]: say that predict takes a batch."""
+        inputs = getattr(self, "inputs", None) if getattr(self, "_is_graph_network", False) else None
+        if not inputs or len(inputs) != 1 or not isinstance(x, (np.ndarray, torch.Tensor)):
+            return
+        want, got = tuple(inputs[0].shape), _shape(x)
+        if len(got) == len(want) - 1 and want[-1] != 1 and all(w is None or w == g for w, g in zip(want[1:], got)):
+            raise ValueError(f"predict expects a batch of inputs of shape {want}; received one sample of shape "
+                             f"{got}. Add the batch axis: model.predict(x[None]) (or np.expand_dims(x, 0)).")
 
     # ------------------------------------------------------------------ on_batch
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, reset_metrics=True,

@@ -224,8 +224,13 @@ def test_imagenet_with_no_network_reports_the_failure(monkeypatch):
 def test_imagenet_uses_the_cached_file(tmp_path, vgg16_state, images, monkeypatch):
     cache = app_weights.cache_dir()
     cache.mkdir(parents=True)
-    write_keras_h5(cache / "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                   keras_vgg_layers_from_state(vgg16_state, VGG16_BLOCKS))
+    name = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    write_keras_h5(cache / name, keras_vgg_layers_from_state(vgg16_state, VGG16_BLOCKS))
+    # A cached file is checked against its hash before use: give this test-made file's hash as the known one.
+    import hashlib
+
+    from lamina.applications import vgg16 as vgg16_module
+    monkeypatch.setitem(vgg16_module._FILES, False, (name, hashlib.md5((cache / name).read_bytes()).hexdigest()))
     model = VGG16(weights="imagenet", include_top=False, input_shape=(32, 32, 3))
     with torch.no_grad():
         torch.testing.assert_close(model(images), torch_vgg_forward(vgg16_state, VGG16_BLOCKS, images), rtol=1e-4,
@@ -251,4 +256,5 @@ def test_download_is_hash_checked_before_it_enters_the_cache(monkeypatch):
     assert app_weights.get_file("w.h5", "https://example.invalid/w.h5", good) == path and len(seen) == 1  # cached
     with pytest.raises(ValueError, match=r"has hash [0-9a-f]{64}, expected 0{64}: the download is incomplete"):
         app_weights.get_file("v.h5", "https://example.invalid/v.h5", "0" * 64)
-    assert sorted(p.name for p in app_weights.cache_dir().iterdir()) == ["w.h5"]  # nothing partial is left
+    # nothing partial is left (the .lock files are the per-entry inter-process locks, kept on purpose)
+    assert sorted(p.name for p in app_weights.cache_dir().iterdir() if p.suffix != ".lock") == ["w.h5"]

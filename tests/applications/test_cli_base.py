@@ -51,7 +51,8 @@ def test_feature_extraction_then_fine_tuning(photos, vgg16_file, tmp_path, capsy
     (["--base", "vgg61"], r"unknown --base 'vgg61'\. Available: vgg16, vgg19, resnet50, mobilenet_v2; did you mean "
                           r"'vgg16'\?"),
     (["--base", "vgg16"], r"--base needs --data DIR"),
-    (["--data", "photos"], r"--data \(a folder of images\) trains a pretrained network: add --base"),
+    # --data alone now trains --model from scratch (tests/cli/test_cli_folders.py); --weights still needs --base.
+    (["--data", "photos", "--weights", "vgg16.h5"], r"--weights applies to --base \(a pretrained network\)"),
     (["--base", "vgg16", "--image-size", "16"], r"--image-size must be at least 32"),
 ])
 def test_bad_options_are_one_line_errors(argv, match, photos, capsys):

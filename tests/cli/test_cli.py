@@ -44,7 +44,8 @@ def test_train_prints_summary_and_test_accuracy(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Total params: 7,850" in out
     assert "Epoch 1/1 - 108/108 - " in out
-    assert "test accuracy: 0." in out and f"saved model, history and curves in {tmp_path}/" in out
+    assert "test accuracy: 0." in out and " of 4000 images)" in out
+    assert f"saved model, history and curves in {tmp_path}/" in out and "trained 1 epoch in " in out
 
 
 def test_evaluate_a_saved_model(trained, capsys):
@@ -85,8 +86,9 @@ def test_user_model_file_with_build_model(tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["train", "--model", "cnnn"], "unknown model 'cnnn'. Expected one of logreg, mlp, cnn, convnet, or a Python "
                                    "file defining build_model(); did you mean 'cnn'?"),
-    (["train", "--dataset", "mnist-smaple"], "unknown dataset 'mnist-smaple'. Available: mnist-sample; did you mean "
-                                             "'mnist-sample'?"),
+    (["train", "--dataset", "mnist-smaple"], "unknown dataset 'mnist-smaple'. Available: mnist-sample, mnist, "
+                                             "fashion-mnist, cifar10, cifar100, or a folder of images; did you "
+                                             "mean 'mnist-sample'?"),
     (["train", "--epochs", "0"], "--epochs must be a positive integer; received 0."),
     (["train", "--optimizer", "adma"], "did you mean 'adam'?"),
     (["evaluate", "missing.lamina"], "model file missing.lamina does not exist."),

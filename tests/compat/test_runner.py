@@ -1,11 +1,15 @@
 """`python -m lamina.compat` and `lamina compat`: unchanged scripts and notebooks whose imports say `keras`."""
+import base64
 import json
+import os
+import subprocess
+import sys
 import textwrap
 
 import numpy as np
 import pytest
 
-from compat_helpers import run_compat, write_notebook
+from compat_helpers import ROOT, run_compat, write_notebook
 
 
 def _script(tmp_path, code, name="script.py"):
@@ -88,7 +92,7 @@ def test_notebook_cells_run_in_order_skipping_magics_and_shell_lines(tmp_path):
     proc = run_compat(nb, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     out = json.loads((tmp_path / "out.json").read_text())
-    assert out == {"params": 7850, "y": 42, "env": "tensorflow", "backend": "agg"}
+    assert out == {"params": 7850, "y": 42, "env": "tensorflow", "backend": "module://lamina.compat._figures"}
 
 
 def test_a_failing_cell_is_named_with_its_code(tmp_path):
@@ -131,3 +135,67 @@ def test_a_classic_2017_keras_script_runs_unchanged(tmp_path):
     assert (tmp_path / "mnist_cnn.h5").is_file()
     for form in ("nb_epoch", "predict_classes", "Conv2D(32, 3, 3)", "border_mode", "RMSprop(lr=...)"):
         assert form in proc.stderr  # each legacy form warned (once)
+
+
+def test_the_executed_notebook_keeps_outputs_errors_and_figures(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    cells = ["import keras\nimport numpy as np\nprint('hello')",
+             "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3]); plt.show()\nplt.figure(); plt.plot([3, 1])",
+             "np.arange(3)",
+             "display(np.ones(2))\n1 / 0",
+             "print('never')"]
+    nb = write_notebook(tmp_path / "course.ipynb", cells)
+    proc = run_compat(nb, cwd=tmp_path, cli=True)
+    assert proc.returncode == 1
+    written = tmp_path / "course.executed.ipynb"
+    assert f"wrote the notebook with its outputs up to the failing cell to {written}" in proc.stderr
+    out = nbformat.read(written, as_version=4)
+    nbformat.validate(out)
+    code = [c for c in out.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == [1, 2, 3, 4, None]
+    assert code[0].outputs == [{"output_type": "stream", "name": "stdout", "text": "hello\n"}]
+    figures = [o for o in code[1].outputs if o.output_type == "display_data"]
+    assert len(figures) == 2 and all(base64.b64decode(o.data["image/png"])[:4] == b"\x89PNG" for o in figures)
+    assert code[2].outputs[0].output_type == "execute_result" and code[2].outputs[0].data["text/plain"] == \
+        "array([0, 1, 2])"
+    assert code[3].outputs[0].data["text/plain"] == "array([1., 1.])"
+    error = code[3].outputs[1]
+    assert error.output_type == "error" and error.ename == "ZeroDivisionError" and "1 / 0" in "\n".join(
+        error.traceback)
+    assert code[4].outputs == []
+    assert json.loads(nb.read_text())["cells"][1]["outputs"] == []     # the input notebook is untouched
+
+
+def test_output_names_the_executed_notebook_and_a_script_keeps_its_figures(tmp_path):
+    pytest.importorskip("nbformat")
+    nb = write_notebook(tmp_path / "n.ipynb", ["print(6 * 7)"])
+    proc = run_compat("--output", tmp_path / "out" / "run.ipynb", nb, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "".join(json.loads((tmp_path / "out" / "run.ipynb").read_text())["cells"][1]["outputs"][0]["text"]) == "42\n"
+    script = _script(tmp_path, """
+        import matplotlib.pyplot as plt
+        plt.plot([1, 2]); plt.show()
+        plt.figure(); plt.imshow([[0, 1], [1, 0]]); plt.show()
+        print("done")
+    """, name="plots.py")
+    proc = run_compat(script, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "done" and f"saved 2 figures in {tmp_path / 'plots_figures'}/" in proc.stderr
+    for i in (1, 2):
+        assert (tmp_path / "plots_figures" / f"figure_{i}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_run_script_saves_figures_without_printing(tmp_path):
+    """The library call is silent (only the command says where the figures went)."""
+    script = _script(tmp_path, """
+        import matplotlib.pyplot as plt
+        plt.plot([1, 2]); plt.show()
+    """, name="one_plot.py")
+    code = (f"import lamina.compat; lamina.compat.run_script({str(script)!r}, "
+            f"figures={str(tmp_path / 'figs')!r})")
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=ROOT, OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "" and "saved" not in proc.stderr
+    assert (tmp_path / "figs" / "figure_1.png").read_bytes()[:4] == b"\x89PNG"

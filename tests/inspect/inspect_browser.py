@@ -137,8 +137,9 @@ def open_page(path, user_data_dir: str, width: int = 1200) -> dict:
     """Load a local HTML file; return its images, logged errors and a full-page PNG screenshot.
 
     Returns:
-        {"images": [{"alt", "complete", "naturalWidth"}], "errors": [str], "screenshot": bytes,
-         "title": str}
+        {"images": [{"alt", "complete", "naturalWidth", "width", "height"}], "errors": [str],
+         "screenshot": bytes, "title": str, "text": the page's visible text,
+         "sections": [{"id", "heading", "height"}] (height in CSS pixels)}
     """
     binary = find_chromium()
     if binary is None:
@@ -157,7 +158,10 @@ def open_page(path, user_data_dir: str, width: int = 1200) -> dict:
         browser.send("Page.navigate", {"url": f"file://{os.path.abspath(path)}"})
         browser.wait_event("Page.loadEventFired", seen)
         probe = ("JSON.stringify({title: document.title, images: Array.from(document.images).map(i => "
-                 "({alt: i.alt, complete: i.complete, naturalWidth: i.naturalWidth}))})")
+                 "({alt: i.alt, complete: i.complete, naturalWidth: i.naturalWidth, width: i.width, "
+                 "height: i.height})), text: document.body ? document.body.innerText : '', "
+                 "sections: Array.from(document.querySelectorAll('section')).map(s => "
+                 "({id: s.id, heading: (s.querySelector('h2') || {}).innerText, height: s.offsetHeight}))})")
         page = json.loads(browser.send("Runtime.evaluate", {"expression": probe, "returnByValue": True})
                           ["result"]["value"])
         height = browser.send("Page.getLayoutMetrics")["cssContentSize"]["height"]
@@ -179,4 +183,5 @@ def open_page(path, user_data_dir: str, width: int = 1200) -> dict:
         elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
             entry = params["entry"]
             errors.append(f"log ({entry.get('source')}): {entry.get('text')} {entry.get('url', '')}")
-    return {"images": page["images"], "title": page["title"], "errors": errors, "screenshot": shot}
+    return {"images": page["images"], "title": page["title"], "errors": errors, "screenshot": shot,
+            "text": page["text"], "sections": page["sections"]}

@@ -62,13 +62,38 @@ def test_report_for_other_model_styles(make, digits, tmp_path):
     assert "Not available" not in text and len(_images(text)) >= 6
 
 
-def test_a_section_that_does_not_apply_says_why(digits):
+def test_a_section_that_does_not_apply_is_left_out_with_one_line(digits):
     import lamina
     from lamina.layers import Dense, Flatten
-    mlp = lamina.Sequential([Flatten(input_shape=(28, 28, 1)), Dense(10, activation="softmax")])
+    mlp = lamina.Sequential([Flatten(input_shape=(28, 28, 1)), Dense(500, activation="relu"),
+                             Dense(10, activation="softmax")])
     text = inspect.html_report(mlp, *digits)
-    assert "Not available: grad_cam: model" in text and "has no convolutional layer" in text
-    assert 'alt="weights of dense"' in text          # the Dense weights as 28x28 images instead of filters
+    assert "Not available" not in text
+    for absent in ("Feature maps", "Grad-CAM", "Receptive fields"):
+        assert f"<h2>{absent}</h2>" not in text
+    assert "<h2>Not shown</h2>" in text
+    assert text.count("the model has no convolutional layer") == 1
+    # The Dense weights as 28x28 images instead of filters, capped at 64 of the 500 units.
+    assert 'alt="weights of dense"' in text and "(showing 64 of 500)" in text
+
+
+def test_settings_and_the_restored_epoch_from_a_train_record(digits):
+    x, y = digits
+    record = {"history": {"loss": [1.0, 0.5, 0.6], "val_loss": [0.9, 0.4, 0.45], "accuracy": [0.5, 0.8, 0.82],
+                          "val_accuracy": [0.6, 0.85, 0.84]}, "best_epoch": 2,
+              "settings": {"optimizer": {"name": "SGD", "args": {"learning_rate": 0.02, "momentum": 0.9}},
+                           "batch_size": 50, "seed": 4487, "versions": {"torch": "2.13.0"}}}
+    text = inspect.html_report(course_cnn(), x, y, history=record)
+    assert "<h2>Run settings</h2>" in text and "SGD(learning_rate=0.02, momentum=0.9)" in text
+    assert "<td>batch size</td><td>50</td>" in text and "<td>versions torch</td><td>2.13.0</td>" in text
+    assert "restored epoch 2 (the model&#x27;s weights)" in text and "last epoch 3" in text
+    assert "early stopping restored the weights of epoch 2" in text
+
+
+def test_mistakes_come_with_their_grad_cam(digits):
+    x, y = digits
+    text = inspect.html_report(course_cnn(), x[:40], y[:40], mistakes_k=4)
+    assert "with the Grad-CAM of the predicted class below each" in text
 
 
 def test_lamina_inspect_command(saved_cnn, tmp_path, capsys):
@@ -77,7 +102,7 @@ def test_lamina_inspect_command(saved_cnn, tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
     text = out.read_text()
     assert "<h2>Training curves</h2>" in text           # the history saved in the .lamina file
-    assert "Accuracy on 4000 labelled images" in text   # the sample's test split by default
+    assert re.search(r"Test accuracy: <b>0\.\d{4} \(\d+ of 4000 images\)</b>", text)   # the sample's test split
     assert "lamina report: cnn.lamina" in text
 
 
@@ -97,7 +122,7 @@ def test_inspect_images_and_an_image_folder(saved_cnn, digits, tmp_path, capsys)
     assert main(["inspect", str(saved_cnn), "--data", str(folder), "--image", str(files[0]), str(big),
                  "--out", str(out)]) == 0
     text = out.read_text()
-    assert "Accuracy on 40 labelled images" in text
+    assert " of 40 images)</b>" in text
     assert "<h3>image 1</h3>" in text and "<h3>image 2</h3>" not in text
     assert "digit7" in text                              # class names are the folder names
 
@@ -154,6 +179,30 @@ def test_the_browser_check_catches_broken_pages(tmp_path):
     page_file.write_text('<html><head><title>b</title></head><body><img alt="gone" src="missing.png">'
                          '<script>console.error("boom"); notAFunction();</script></body></html>')
     page = open_page(page_file, str(tmp_path / "profile"))
-    assert page["images"] == [{"alt": "gone", "complete": True, "naturalWidth": 0}]
+    assert [{k: im[k] for k in ("alt", "complete", "naturalWidth")} for im in page["images"]] == \
+        [{"alt": "gone", "complete": True, "naturalWidth": 0}]
     joined = json.dumps(page["errors"])
     assert "ERR_FILE_NOT_FOUND" in joined and "boom" in joined and "exception" in joined
+
+
+def test_plot_history_marks_the_restored_epoch():
+    hist = {"loss": [1.0, 0.5, 0.6], "val_loss": [0.9, 0.4, 0.45]}
+    fig = inspect.plot_history(hist, metrics=("loss",), best_epoch=2)
+    lines = fig.axes[0].get_lines()
+    marker = [l for l in lines if l.get_label() == "restored: epoch 2"]
+    assert len(marker) == 1 and list(marker[0].get_xdata()) == [2, 2]
+    star = [l for l in lines if l.get_marker() == "*"]
+    assert len(star) == 1 and list(star[0].get_ydata()) == [0.4]      # on the validation curve
+    assert not [l for l in inspect.plot_history(hist, metrics=("loss",)).axes[0].get_lines()
+                if l.get_label().startswith("restored")]
+
+
+def test_weight_grids_are_capped_with_a_title_that_says_so():
+    from lamina.layers import Dense
+    import lamina
+    model = lamina.Sequential([lamina.layers.Flatten(input_shape=(28, 28, 1)), Dense(100)])
+    images, fig = inspect.dense_weights_as_images(model, plot=True, max_images=64)
+    assert images.shape == (100, 28, 28) and fig._suptitle.get_text() == "'dense': showing 64 of 100 units"
+    assert sum(1 for ax in fig.axes if ax.images) == 64
+    with pytest.raises(ValueError, match="max_images to be None or a positive int. Received: max_images=0"):
+        inspect.dense_weights_as_images(model, plot=True, max_images=0)

@@ -91,8 +91,7 @@ def test_keras1_merge_function_and_keras2_merge_module():
     ("layers.core", "TimeDistributedDense", "Dense applies to the last axis"),
     ("callbacks", "TensorBoard", "CSVLogger"),
     ("utils", "plot_model", "summary"),
-    ("preprocessing", "text", "images"),
-    ("datasets", "imdb", "image datasets only"),
+    ("datasets", "boston_housing", "boston_housing"),
     ("models", "clone_model", "model_from_json"),
 ])
 def test_missing_classic_names_explain_themselves(module, name, match):

@@ -4,7 +4,7 @@ import sys
 
 import numpy as np
 import pytest
-from PIL import Image
+from image_folders import write_folder
 
 # The shared layer contract (tests/layers/contract.py) is importable from here too.
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "layers"))
@@ -16,18 +16,6 @@ def digits():
     from lamina.datasets import mnist_sample
     (x, y), (xt, yt) = mnist_sample.load_data()
     return x, y, xt, yt
-
-
-def write_folder(root, images, labels, names=None, mode=None):
-    """images[i] -> root/<names[label]>/<i>.png; returns root."""
-    for i, (img, lab) in enumerate(zip(images, labels)):
-        folder = os.path.join(root, names[lab] if names else str(lab))
-        os.makedirs(folder, exist_ok=True)
-        pic = Image.fromarray(np.asarray(img))
-        if mode:
-            pic = pic.convert(mode)
-        pic.save(os.path.join(folder, f"{i:05d}.png"))
-    return str(root)
 
 
 @pytest.fixture

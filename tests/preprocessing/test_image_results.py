@@ -1,12 +1,13 @@
 """Results with augmentation on the bundled sample, as in the seeds.
 
-CS4487: the course CNN with dropout reaches 0.9756, and 0.9843 with the
-augmentation (rotation 10, shifts 0.2, shear 0.1, zoom 0.1), after 31 epochs
-with early stopping. Measured here (one thread, lr 0.02, then 0.002 from epoch
-23): seed 4487 gives test accuracy 0.974 after 18 epochs, 0.980 after 23 and
-0.9822 after 28 (seed 1: 0.9812 after 28); with lr 0.02 throughout it hovers at
-0.972-0.978 through epoch 30. An epoch takes about 2.8 s on one idle core, so
-28 epochs keep the test near 80 s.
+CS4487: on the same 6,000 training digits the course CNN with dropout reaches 0.9756,
+and 0.9843 with the augmentation (rotation 10, shifts 0.2, shear 0.1, zoom 0.1), each
+one run. Measured here on the 4,000 test digits (one thread, lr 0.02, then 0.002 from
+epoch 23, 34 epochs): seeds 4487 / 1 / 2 give 0.98025 / 0.98125 / 0.98175; over epochs
+30-34 the three seeds move between 0.97775 and 0.98225. The test holds 0.978: above the
+handout's dropout-only row, with room for the epoch-to-epoch spread, so it fails when
+augmentation stops helping and not when an unrelated change reorders the random stream.
+An epoch takes about 3 s on one idle core.
 
 Deep Learning with Python's cats vs dogs, with two digit classes standing in:
 flow_from_directory(class_mode='binary', target_size=(150, 150)) into a small
@@ -27,7 +28,7 @@ from lamina.utils import set_random_seed, to_categorical
 pytestmark = pytest.mark.slow
 
 
-def test_cs4487_cnn_with_augmentation_reaches_098(digits):
+def test_cs4487_cnn_with_augmentation_beats_the_dropout_row(digits):
     x, y, xt, yt = digits
     x = (x / 255.0).astype(np.float32)[..., None]
     xt = (xt / 255.0).astype(np.float32)[..., None]
@@ -41,9 +42,9 @@ def test_cs4487_cnn_with_augmentation_reaches_098(digits):
     datagen.fit(x)
     step_down = callbacks.LearningRateScheduler(lambda epoch, lr: 0.02 if epoch < 22 else 0.002)
     model.fit(datagen.flow(x, to_categorical(y, 10), batch_size=50, seed=4487), steps_per_epoch=len(x) / 50,
-              epochs=28, callbacks=[step_down], verbose=0)
+              epochs=34, callbacks=[step_down], verbose=0)
     _, acc = model.evaluate(xt, to_categorical(yt, 10), batch_size=500, verbose=0)
-    assert acc >= 0.98, acc
+    assert acc >= 0.978, acc
 
 
 def test_two_digit_folder_trains_through_flow_from_directory_binary_150(digits, tmp_path):

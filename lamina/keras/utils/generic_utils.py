@@ -1,9 +1,11 @@
-"""``keras.utils.generic_utils``: custom objects for loading models with your own layers."""
+"""``keras.utils.generic_utils``: custom objects for loading models with your own layers; Progbar."""
 from __future__ import annotations
 
 import contextlib
 
-__all__ = ["get_custom_objects", "custom_object_scope", "CustomObjectScope"]
+from ...utils.progbar import Progbar
+
+__all__ = ["get_custom_objects", "custom_object_scope", "CustomObjectScope", "Progbar"]
 
 _CUSTOM: dict = {}
 
