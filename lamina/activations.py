@@ -89,6 +89,13 @@ def hard_sigmoid(x):
     return F.hardsigmoid(x)
 
 
+def hard_sigmoid_keras2(x):
+    """Keras 2's hard sigmoid, ``clip(0.2 x + 0.5, 0, 1)``: the gate activation of the classic
+    namespace's LSTM/GRU (``lamina.keras.layers``), saved under this name so such models load
+    in any process. ``'hard_sigmoid'`` is today's (Keras 3) formula."""
+    return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
+
+
 def hard_swish(x):
     return F.hardswish(x)
 
@@ -119,6 +126,7 @@ _BY_NAME = {
     "swish": swish, "silu": silu, "hard_sigmoid": hard_sigmoid, "hard_silu": hard_swish,
     "hard_swish": hard_swish, "exponential": exponential, "linear": linear,
     "leaky_relu": leaky_relu, "relu6": relu6, "mish": mish,
+    "hard_sigmoid_keras2": hard_sigmoid_keras2,   # the classic LSTM/GRU gates' name in saved files
 }
 
 

@@ -1,6 +1,8 @@
 """Running a graph: the nodes between inputs and outputs as a flat list of steps."""
 from __future__ import annotations
 
+import torch
+
 from .keras_tensor import KerasTensor
 from .node import Node
 
@@ -44,7 +46,9 @@ class GraphPlan:
 
     ``run(values, apply)`` calls ``apply(op, args, kwargs, takes_training)`` for each step
     (``op`` is a layer or an :class:`~lamina.graph.Operation`) and returns the values of the
-    outputs, then of the extra tensors.
+    outputs, then of the extra tensors. ``run(values, apply, masks=True)`` also carries Keras
+    masks along (``compute_mask``, ``mask=``) when some layer of the plan can make one
+    (``makes_masks``); the plain loop runs otherwise.
     """
 
     def __init__(self, inputs: list[KerasTensor], outputs: list[KerasTensor], extra: list[KerasTensor] = ()):
@@ -73,9 +77,19 @@ class GraphPlan:
         self.output_slots = [slot(t) for t in self.outputs]
         self.extra_slots = [slot(t) for t in self.extra]
         self.n_slots = len(slots)
+        # Some layer may create a mask (Embedding(mask_zero=True), Masking, ...): the forward pass
+        # then carries masks; a plan without one runs the plain loop.
+        self.makes_masks = any(getattr(op, "_makes_mask", False) for op, *_ in steps)
 
-    def run(self, values: list, apply) -> tuple[list, list]:
-        """(output values, extra values) for the input ``values``."""
+    def run(self, values: list, apply, masks: bool = False) -> tuple[list, list]:
+        """(output values, extra values) for the input ``values``.
+
+        With ``masks`` (a forward pass, not a shape inference) and a plan that makes masks, each
+        layer whose ``call`` takes ``mask=`` receives its input's mask, and an output tensor with
+        a mask carries it as ``_keras_mask`` (what the loss and metrics read, as in Keras 3).
+        """
+        if masks and self.makes_masks:
+            return self._run_masked(values, apply)
         vals = [None] * self.n_slots
         for s, x in zip(self.input_slots, values):
             vals[s] = x
@@ -92,6 +106,43 @@ class GraphPlan:
             else:
                 for s, o in zip(out_slots, out):
                     vals[s] = o
+        return [vals[s] for s in self.output_slots], [vals[s] for s in self.extra_slots]
+
+    def _run_masked(self, values: list, apply) -> tuple[list, list]:
+        vals = [None] * self.n_slots
+        masks = [None] * self.n_slots
+        for s, x in zip(self.input_slots, values):
+            vals[s] = x
+        for op, in_spec, kwargs, out_slots, takes_training in self.steps:
+            if isinstance(in_spec, int):
+                a, m = vals[in_spec], masks[in_spec]
+            elif isinstance(in_spec, dict):
+                a, m = {k: vals[v] for k, v in in_spec.items()}, None
+            else:
+                a = [vals[v] for v in in_spec]
+                m = [masks[v] for v in in_spec]
+                if all(x is None for x in m):
+                    m = None
+            takes_mask = getattr(op, "_call_takes_mask", False)
+            if m is not None and takes_mask and "mask" not in kwargs:
+                kwargs = {**kwargs, "mask": m}
+            out = apply(op, a, kwargs, takes_training)
+            if len(out_slots) == 1:
+                vals[out_slots[0]] = out
+            else:
+                for s, o in zip(out_slots, out):
+                    vals[s] = o
+            if m is not None or getattr(op, "_makes_mask", False):
+                compute = getattr(op, "compute_mask", None)
+                out_mask = compute(a, m) if compute is not None else None
+                if len(out_slots) == 1:
+                    masks[out_slots[0]] = out_mask
+                elif out_mask is not None:
+                    for s, om in zip(out_slots, out_mask):
+                        masks[s] = om
+        for s in self.output_slots:
+            if masks[s] is not None and isinstance(vals[s], torch.Tensor):
+                vals[s]._keras_mask = masks[s]
         return [vals[s] for s in self.output_slots], [vals[s] for s in self.extra_slots]
 
     def first_consumer(self, tensor: KerasTensor):

@@ -15,12 +15,12 @@ from __future__ import annotations
 from ..layers.base import Layer
 from ._translate import _accepted, translate
 
-__all__ = ["twin", "twin_all", "namespace_classes"]
+__all__ = ["twin", "twin_all", "namespace_classes", "register_twin", "TwinMeta"]
 
 _TWINS: dict[type, type] = {}
 
 
-class _TwinMeta(type):
+class TwinMeta(type):
     """Metaclass of the namespace twins: instances of the lamina class count as instances."""
 
     def __instancecheck__(cls, obj):
@@ -58,7 +58,7 @@ def twin(cls: type, extra_bases: tuple = (), module: str = "lamina.keras.layers"
     made = _TWINS.get(cls)
     if made is not None:
         return made
-    made = _TwinMeta(cls.__name__, extra_bases + (cls,), {
+    made = TwinMeta(cls.__name__, extra_bases + (cls,), {
         "__module__": module,
         "__qualname__": cls.__qualname__,
         "__doc__": cls.__doc__,
@@ -68,6 +68,13 @@ def twin(cls: type, extra_bases: tuple = (), module: str = "lamina.keras.layers"
     })
     _TWINS[cls] = made
     return made
+
+
+def register_twin(classic: type) -> type:
+    """Make ``classic`` (a hand-written twin with ``_twin_of`` set, e.g. the Keras 2.2.4 LSTM with
+    its own defaults) the classic-namespace class of its lamina class."""
+    _TWINS[classic.__dict__["_twin_of"]] = classic
+    return classic
 
 
 def twin_all(namespace: dict) -> dict:

@@ -16,6 +16,12 @@ from .preprocessing import (CenterCrop, Normalization, RandomBrightness, RandomC
                             RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing)
 from .regularization import Dropout, GaussianDropout, GaussianNoise, SpatialDropout2D
 from .reshaping import Flatten, Permute, Reshape, UpSampling2D, ZeroPadding2D
+from .embedding import Embedding, Masking
+from .recurrent import GRU, LSTM, RNN, SimpleRNN
+from .reshaping1d import Cropping1D, RepeatVector, UpSampling1D, ZeroPadding1D
+from .rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from .regularization import SpatialDropout1D
+from .wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
     # base and core
@@ -41,4 +47,8 @@ __all__ = [
     # preprocessing and augmentation
     "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "RandomContrast", "RandomBrightness",
     "RandomCrop", "Rescaling", "Resizing", "CenterCrop", "Normalization",
+    # sequences: recurrent, embedding, masking, wrappers, 1-D helpers
+    "RNN", "SimpleRNN", "GRU", "LSTM", "SimpleRNNCell", "GRUCell", "LSTMCell", "StackedRNNCells",
+    "Embedding", "Masking", "TimeDistributed", "Bidirectional", "RepeatVector", "ZeroPadding1D", "Cropping1D",
+    "UpSampling1D", "SpatialDropout1D",
 ]

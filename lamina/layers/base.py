@@ -145,6 +145,9 @@ class Layer(LayerPolicyMixin, nn.Module):
         params = inspect.signature(cls.call).parameters
         cls._call_takes_training = "training" in params or any(
             p.kind is p.VAR_KEYWORD for p in params.values())
+        # Masks (Keras compute_mask): which layers take a mask= argument, which may create one.
+        cls._call_takes_mask = "mask" in params
+        cls._makes_mask = cls.compute_mask is not Layer.compute_mask
         if "__init__" in cls.__dict__:
             cls.__init__ = _checked_init(cls, cls.__dict__["__init__"])
         # Private bases (_Conv, _Pooling, ...) are not loadable names, and the classic namespace's
@@ -212,6 +215,15 @@ class Layer(LayerPolicyMixin, nn.Module):
         if self._elementwise:
             return input_shape
         return self._probe_output_shape(input_shape)
+
+    # Masks: a layer with supports_masking (or an elementwise one) passes its input's mask on; a layer that
+    # creates or changes one (Embedding(mask_zero=True), Masking, RNN) overrides compute_mask.
+    supports_masking = False
+    _call_takes_mask = _makes_mask = False
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of this layer's output (None: no mask), given its inputs and their mask."""
+        return mask if self.supports_masking or self._elementwise else None
 
     def get_config(self) -> dict:
         cfg = {"name": self.name, "trainable": self.trainable}

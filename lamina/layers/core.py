@@ -82,6 +82,7 @@ class Dense(Layer):
     """
 
     input_spec = InputSpec(min_ndim=2)
+    supports_masking = True
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,

@@ -18,7 +18,7 @@ from .._errors import probability
 from . import _utils
 from .base import InputSpec, Layer, format_shape
 
-__all__ = ["Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout"]
+__all__ = ["Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout"]
 
 
 def _seed(owner, seed):
@@ -111,6 +111,34 @@ class Dropout(_Noise):
     def get_config(self):
         return {**super().get_config(), "rate": self.rate,
                 "noise_shape": None if self.noise_shape is None else list(self.noise_shape), "seed": self.seed}
+
+
+class SpatialDropout1D(Dropout):
+    """Dropout of whole feature channels of a sequence: each channel of each sample is kept or
+    dropped for all time steps.
+
+    Args:
+        rate: float in [0, 1], the fraction of channels to drop.
+        seed: None (default) or int for a reproducible mask sequence.
+
+    Input shape: (batch, steps, channels). Output shape: same as input.
+
+    Example:
+        >>> layer = SpatialDropout1D(0.2)
+    """
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(rate, seed=seed, **kwargs)
+        self.noise_shape = (None, 1, None)
+        self.input_spec = InputSpec(ndim=3)
+
+    def _layout_hint(self):
+        return " (batch, steps, channels)"
+
+    def get_config(self):
+        cfg = super().get_config()
+        del cfg["noise_shape"]
+        return cfg
 
 
 class SpatialDropout2D(Dropout):

@@ -108,7 +108,7 @@ class Model(TrainingMixin, SavingMixin, Layer):
         def apply(layer, a, kwargs, takes_training):
             return layer(a, training=training, **kwargs) if takes_training else layer(a, **kwargs)
         flat = [cast_to_input_dtype(v, t) for v, t in zip(self._flatten_inputs(inputs), self.inputs)]
-        outs, losses = self._plan.run(flat, apply)
+        outs, losses = self._plan.run(flat, apply, masks=True)
         scope = current_loss_scope()
         if scope is not None:
             for value in losses:

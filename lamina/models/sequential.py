@@ -1,6 +1,8 @@
 """Sequential: a plain stack of layers, ``Sequential([Dense(64), Dense(10)])``."""
 from __future__ import annotations
 
+import torch
+
 from .._naming import unique_name
 from ..layers.base import Layer
 from ..layers.core import Input, InputLayer
@@ -25,6 +27,7 @@ class Sequential(Model):
     def __init__(self, layers=None, name=None, trainable=True, **kwargs):
         super().__init__(name=name or unique_name("sequential"), trainable=trainable, **kwargs)
         self._seq_layers: list[Layer] = []
+        self._seq_makes_masks = False   # some layer may create a mask: call() carries masks along
         self._input_tensor: KerasTensor | None = None
         if layers is not None:
             if isinstance(layers, Layer) or not isinstance(layers, (list, tuple)):
@@ -53,6 +56,7 @@ class Sequential(Model):
             raise ValueError(f"Sequential '{self.name}' already has a layer named '{layer.name}'. "
                              f"Layer names in a model must be unique; pass name=... .")
         self._seq_layers.append(layer)
+        self._seq_makes_masks = self._seq_makes_masks or layer._makes_mask
         self._register_layer(layer)
         if self._input_tensor is None and len(self._seq_layers) == 1:
             shape = layer._batch_input_shape
@@ -74,6 +78,7 @@ class Sequential(Model):
         if not self._seq_layers:
             raise IndexError(f"Sequential '{self.name}' has no layers to pop.")
         layer = self._seq_layers.pop()
+        self._seq_makes_masks = any(kept._makes_mask for kept in self._seq_layers)
         for key, mod in list(self._modules.items()):
             if mod is layer:
                 del self._modules[key]
@@ -110,8 +115,24 @@ class Sequential(Model):
 
     def call(self, inputs, training=None):
         x = inputs if self._input_tensor is None else cast_to_input_dtype(inputs, self._input_tensor)
+        if self._seq_makes_masks:
+            return self._call_masked(x, training)
         for layer in self._seq_layers:
             x = layer(x, training=training) if layer._call_takes_training else layer(x)
+        return x
+
+    def _call_masked(self, x, training):
+        """call() when some layer may create a mask (Embedding(mask_zero=True), Masking): each
+        layer whose call takes ``mask=`` receives it; the output carries it as ``_keras_mask``."""
+        mask = None
+        for layer in self._seq_layers:
+            kw = {"mask": mask} if mask is not None and layer._call_takes_mask else {}
+            y = layer(x, training=training, **kw) if layer._call_takes_training else layer(x, **kw)
+            if mask is not None or layer._makes_mask:
+                mask = layer.compute_mask(x, mask)
+            x = y
+        if mask is not None and isinstance(x, torch.Tensor):
+            x._keras_mask = mask
         return x
 
     @property

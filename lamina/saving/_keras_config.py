@@ -122,6 +122,14 @@ def _convert_layer_config(name, cfg, dropped):
     for key, value in list(cfg.items()):
         if key.endswith(("_initializer", "_regularizer", "_constraint")) and isinstance(value, dict):
             cfg[key] = _convert_object(value, dropped, f"{layer_name}.{key}")
+    for key in ("layer", "backward_layer", "cell"):  # wrapped layers and cells (Bidirectional, RNN, ...)
+        value = cfg.get(key)
+        if isinstance(value, dict) and "class_name" in value:
+            cfg[key] = _convert_layer(value, dropped, f"{layer_name}.{key}")
+        elif key == "cell" and isinstance(value, list):
+            cfg[key] = [_convert_layer(v, dropped, f"{layer_name}.{key}") for v in value]
+    if name == "StackedRNNCells" and isinstance(cfg.get("cells"), list):
+        cfg["cells"] = [_convert_layer(v, dropped, f"{layer_name}.cells") for v in cfg["cells"]]
     if name == "InputLayer" and "batch_input_shape" not in cfg and "batch_shape" not in cfg and "shape" in cfg:
         cfg["batch_shape"] = [None, *cfg.pop("shape")]
     cls = _CLASSES.get("layer", {}).get(name)

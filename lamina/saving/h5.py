@@ -391,6 +391,9 @@ def load_vars_group(layer, group, where, skip_mismatch=False, config=None):
         g = None
         if sub is not None:
             g = sub.get(key) if key is not None and key in sub else sub.get(child.name)
+        if g is None and not isinstance(layer, Model):  # a wrapped layer or cell: stored under its attribute
+            attr = next((k for k, m in layer._modules.items() if m is child), None)  # (cell, forward_layer, layer)
+            g = group.get(attr) if attr is not None else None
         if g is None:
             msg = (f"{where}: no weights stored for layer '{child.name}' (looked for layers/{key}); the file has "
                    f"{', '.join(sub) if sub is not None else 'no layers group'}.")

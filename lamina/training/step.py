@@ -23,7 +23,7 @@ from collections.abc import Mapping
 import torch
 
 from ..layers.base import LossScope, current_loss_scope
-from ..metrics import Mean
+from ..metrics import Mean, MeanMetricWrapper
 from ..utils.data_utils import unpack_x_y_sample_weight
 
 __all__ = ["StepMixin", "MetricsResult", "check_step_logs"]
@@ -199,14 +199,24 @@ class StepMixin:
             batch = None
             for i, (spec, target, out) in enumerate(zip(self._outputs, ys, outs)):
                 logits = getattr(out, "_keras_logits", None)
-                if logits is not None and spec.loss.fused_kind is not None and \
-                        _FUSABLE.get(spec.loss.fused_kind) == out._keras_activation:
-                    per = spec.loss.per_sample_from_logits(target, logits)
+                fused = logits is not None and spec.loss.fused_kind is not None and \
+                    _FUSABLE.get(spec.loss.fused_kind) == out._keras_activation
+                masked = _masked_batch(getattr(out, "_keras_mask", None), target, out, sample_weight,
+                                       logits if fused else None)
+                if masked is not None:   # a sequence mask: the mean over the kept steps (Keras 3)
+                    target_m, out_m, weights, logits_m = masked
+                    per = (spec.loss.per_sample_from_logits(target_m, logits_m) if fused
+                           else spec.loss.per_sample(target_m, out_m))
+                    valid = out._keras_mask.count_nonzero()   # Keras divides by the kept steps, 0/0 -> 0
+                    value = (per * weights).sum() / valid.clamp_min(1)
                 else:
-                    per = spec.loss.per_sample(target, out)
-                if sample_weight is not None:
-                    per = per * sample_weight.reshape((-1,) + (1,) * (per.dim() - 1))
-                value = per.mean()
+                    if fused:
+                        per = spec.loss.per_sample_from_logits(target, logits)
+                    else:
+                        per = spec.loss.per_sample(target, out)
+                    if sample_weight is not None:
+                        per = per * sample_weight.reshape((-1,) + (1,) * (per.dim() - 1))
+                    value = per.mean()
                 if run.output_trackers:
                     batch = batch or _batch_size(x, out)
                     run.output_trackers[i].update_state(value.detach(), sample_weight=batch)
@@ -238,11 +248,27 @@ class StepMixin:
                 [y[n] for n in self.output_names] if isinstance(y, dict) else list(y))
             with torch.no_grad():
                 for metrics, weighted, target, out in zip(run.output_metrics, run.output_weighted, ys, outs):
+                    mask = getattr(out, "_keras_mask", None)
+                    if mask is not None:
+                        self._update_masked_metrics(metrics, weighted, mask, target, out.detach(), sample_weight)
+                        continue
                     for m in metrics:
                         m.update_state(target, out.detach())
                     for m in weighted:
                         m.update_state(target, out.detach(), sample_weight=sample_weight)
         return MetricsResult(run.items)
+
+    @staticmethod
+    def _update_masked_metrics(metrics, weighted, mask, target, out, sample_weight):
+        """Metrics of an output with a sequence mask: as in Keras 3, the mean-of-a-function metrics
+        (accuracy, mse, ...) count only the kept steps; the others see the whole output."""
+        plain = _masked_batch(mask, target, out, None, None)
+        with_weights = _masked_batch(mask, target, out, sample_weight, None) if weighted else None
+        for m, masked in [(m, plain) for m in metrics] + [(m, with_weights) for m in weighted]:
+            if masked is not None and isinstance(m, MeanMetricWrapper):
+                m.update_state(masked[0], masked[1], sample_weight=masked[2])
+            else:
+                m.update_state(target, out, **({"sample_weight": sample_weight} if m in weighted else {}))
 
     def train_step(self, data):
         """One gradient step on one batch ``data`` = ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``.
@@ -350,6 +376,29 @@ class StepMixin:
 
 
 _FUSABLE = {"categorical": "softmax", "sparse_categorical": "softmax", "binary": "sigmoid"}
+
+
+def _masked_batch(mask, target, out, sample_weight, logits):
+    """An output with a Keras mask of shape (batch, steps, ...) seen as one batch of its steps:
+    ``(target, output, weights, logits)`` with the masked axes flattened into the first and
+    ``weights`` the mask (times the per-sample weight), or None when there is no mask or the
+    targets do not line up with it (the mask is then not applied)."""
+    if mask is None or not isinstance(target, torch.Tensor) or mask.dim() < 2:
+        return None
+    lead = tuple(mask.shape)
+    k = len(lead)
+    if tuple(out.shape[:k]) != lead or out.dim() <= k or tuple(target.shape[:k]) != lead:
+        return None
+    n = mask.numel()
+    weights = mask.reshape(n).to(torch.float32)
+    if sample_weight is not None:
+        sw = torch.as_tensor(sample_weight, dtype=torch.float32, device=weights.device)
+        sw = sw.reshape(sw.shape + (1,) * (k - sw.dim())) if sw.dim() < k else sw
+        weights = weights * torch.broadcast_to(sw, lead).reshape(n)
+    target = target.reshape((n,) + tuple(target.shape[k:]))
+    flat = out.reshape((n,) + tuple(out.shape[k:]))
+    flat_logits = None if logits is None else logits.reshape((n,) + tuple(logits.shape[k:]))
+    return target, flat, weights, flat_logits
 
 
 def _batch_size(x, y_pred) -> int:

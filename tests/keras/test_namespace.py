@@ -85,7 +85,7 @@ def test_keras1_merge_function_and_keras2_merge_module():
 
 
 @pytest.mark.parametrize("module,name,match", [
-    ("layers", "LSTM", "no LSTM layer.*torch.nn.LSTM"),
+    ("layers", "CuDNNLSTM", "use LSTM.*fused kernel"),
     ("layers", "Highway", "Keras 2 removed Highway"),
     ("layers", "Cropping2D", "lamina has no Cropping2D layer"),
     ("layers.core", "TimeDistributedDense", "Dense applies to the last axis"),

@@ -119,7 +119,11 @@ def _cases_in(relative_path, *names):
 
 def test_every_exported_layer_class_is_covered():
     cases = CASES + NOISY + _cases_in("preprocessing/test_preprocessing_layers.py", "RANDOM", "FIXED")
-    covered = {type(c[1]()).__name__ for c in cases} | {"Dense", "Activation", "Lambda", "InputLayer", "Layer"}
+    sequence = _cases_in("layers/test_recurrent_contract.py", "CASES", "NOISY", "IDS")
+    covered = {type(c[1]()).__name__ for c in cases + sequence} | {"Dense", "Activation", "Lambda", "InputLayer",
+                                                                   "Layer"}
+    covered |= {type(getattr(c[1](), "cell", None)).__name__ for c in sequence}  # cells, through RNN(cell)
+    covered |= {type(cell).__name__ for c in sequence for cell in getattr(getattr(c[1](), "cell", None), "cells", [])}
     exported = {name for name in L.__all__
                 if isinstance(getattr(L, name), type) and issubclass(getattr(L, name), L.Layer)}
     real = {getattr(L, name).__name__ for name in exported}

@@ -15,9 +15,13 @@ globals().update(twin_all({name: getattr(_layers, name) for name in _lamina_laye
 from . import advanced_activations, convolutional, core, merge, noise, normalization, pooling  # noqa: F401
 from ._legacy import AtrousConvolution1D, AtrousConvolution2D, Merge, missing_name
 from .advanced_activations import ThresholdedReLU
+# Keras 2.2.4 recurrent layers (hard-sigmoid gates, GRU reset_after=False, Keras 1 names)
+from . import embeddings, recurrent, wrappers  # noqa: F401
+from .recurrent import GRU, LSTM, Embedding, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell  # noqa: F401
 
 __all__ = [*_lamina_layers, "AtrousConvolution1D", "AtrousConvolution2D", "Merge", "merge", "core",
-           "convolutional", "pooling", "normalization", "advanced_activations", "noise", "ThresholdedReLU"]
+           "convolutional", "pooling", "normalization", "advanced_activations", "noise", "ThresholdedReLU",
+           "recurrent", "embeddings", "wrappers"]
 
 
 def __getattr__(name):
