@@ -33,7 +33,7 @@ def test_mlp_report_in_the_browser(tmp_path):
     text = page["text"]
     assert "Not available" not in text
     headings = [s["heading"] for s in page["sections"]]
-    assert headings[:3] == ["Summary", "Run settings", "Training curves"]
+    assert headings[:4] == ["Summary", "Run settings", "Architecture", "Training curves"]
     assert "Feature maps" not in headings and "Grad-CAM" not in headings and headings[-1] == "Not shown"
     assert "the model has no convolutional layer" in text
     weights = next(s for s in page["sections"] if s["heading"] == "First-layer weights")
