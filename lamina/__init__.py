@@ -21,6 +21,7 @@ _LAZY = {
     "constraints": ("lamina.constraints", None),
     "data": ("lamina.data", None),
     "datasets": ("lamina.datasets", None),
+    "distribution": ("lamina.distribution", None),
     "experiments": ("lamina.experiments", None),
     "initializers": ("lamina.initializers", None),
     "inspect": ("lamina.inspect", None),
