@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                                "size (default: 150, as in the course)")
     t.add_argument("--fine-tune-epochs", type=int, default=10,
                    help="with --base: maximum epochs of fine-tuning after feature extraction (default: 10)")
+    t.add_argument("--nproc-per-node", type=int, default=1, metavar="N",
+                   help="train data-parallel in N processes on this machine, started with torchrun; "
+                        "--batch-size is then the global batch (default: 1)")
 
     e = sub.add_parser("evaluate", help="evaluate a saved model on a dataset's test split")
     e.add_argument("model", help="a .lamina file")
@@ -86,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.version:
         from .. import __version__
         print(f"lamina {__version__}")
