@@ -169,6 +169,9 @@ class DataParallel(Distribution):
       files from rank 0 only.
 
     BatchNormalization keeps per-process batch statistics; Dropout draws differ per process.
+    ``train_on_batch`` and ``test_on_batch`` run on each process alone (not synchronised).
+    A custom ``train_step`` is synchronised at each ``optimizer.step()``/``apply()``: gradients
+    must not accumulate over several backward passes between steps.
     Generators, ``Sequence``s and DataLoaders are read in full by every process, which keeps
     its share of each batch: they must yield the same batches on every rank (seed them).
 

@@ -54,16 +54,27 @@ WORKER = textwrap.dedent('''
     hist = model.fit(x, y, batch_size=32, epochs=3, validation_data=(xv, yv), callbacks=cbs, verbose=0)
     model.save(os.path.join(files, "model.lamina"))
     distribution.set_distribution(None)
+
+    class Batches:   # a Keras-style Sequence: every process reads each batch and keeps its share
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return xv[i * 20:(i + 1) * 20], yv[i * 20:(i + 1) * 20]
+
+    def check():
+        ev = model.evaluate(xv, yv, batch_size=20, return_dict=True, verbose=0)
+        ev_seq = model.evaluate(Batches(), return_dict=True, verbose=0)
+        return ev, ev_seq, model.predict(xv, batch_size=20, verbose=0)
     if mode == "dist":
         with distribution.DataParallel():
-            ev = model.evaluate(xv, yv, batch_size=20, return_dict=True, verbose=0)
-            pred = model.predict(xv, batch_size=20, verbose=0)
+            ev, ev_seq, pred = check()
     else:
-        ev = model.evaluate(xv, yv, batch_size=20, return_dict=True, verbose=0)
-        pred = model.predict(xv, batch_size=20, verbose=0)
+        ev, ev_seq, pred = check()
     result = {f"w{i}": w for i, w in enumerate(model.get_weights())}
     result.update({f"h_{k}": np.asarray(v) for k, v in hist.history.items()})
     result.update({f"e_{k}": np.asarray(v) for k, v in ev.items()})
+    result.update({f"s_{k}": np.asarray(v) for k, v in ev_seq.items()})
     np.savez(os.path.join(out, f"result_{mode}_{rank}.npz"), pred=pred, init=init, **result)
 ''')
 
@@ -125,7 +136,7 @@ def test_history_is_global_on_every_rank(runs):
 
 def test_evaluate_and_predict_equal_single_process(runs):
     _, single, r0, r1 = runs
-    for k in ("e_loss", "e_accuracy"):
+    for k in ("e_loss", "e_accuracy", "s_loss", "s_accuracy"):
         np.testing.assert_allclose(r0[k], single[k], atol=TOL, rtol=0)
         np.testing.assert_array_equal(r0[k], r1[k])
     assert r0["pred"].shape == (50, 3)
