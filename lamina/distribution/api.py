@@ -70,7 +70,16 @@ def initialize(backend: str | None = None) -> None:
                          f"backend={backend!r}{did_you_mean(str(backend), ['gloo', 'nccl']) or '.'}")
     if device.type == "cuda":
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
-    dist.init_process_group(backend)
+    restart = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
+    if restart != "0" and os.environ.get("TORCHELASTIC_USE_AGENT_STORE") == "True":
+        # After a torchrun restart the agent's store still holds the first round's addresses:
+        # join under a prefix of this round, or gloo would dial the dead workers.
+        rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+        store = dist.TCPStore(os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"]), world, is_master=False)
+        dist.init_process_group(backend, store=dist.PrefixStore(f"lamina/restart_{restart}", store), rank=rank,
+                                world_size=world)
+    else:
+        dist.init_process_group(backend)
     _log.info("joined process group: rank %d of %d (%s)", dist.get_rank(), dist.get_world_size(), backend)
 
 

@@ -207,3 +207,53 @@ def test_share_bounds_cover_every_sample_once():
             assert bounds[0][0] == 0 and bounds[-1][1] == n
             assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
             assert max(hi - lo for lo, hi in bounds) - min(hi - lo for lo, hi in bounds) <= 1
+
+
+RESTART_WORKER = textwrap.dedent('''
+    import json, os, sys
+    import numpy as np
+    import torch.distributed as dist
+    import lamina
+    from lamina import callbacks, distribution, layers
+
+    out, crash = sys.argv[1], sys.argv[2] == "crash"
+    attempt = int(os.environ.get("TORCHELASTIC_RESTART_COUNT", 0))
+    lamina.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 8)).astype("float32")
+    y = rng.integers(0, 3, 64)
+    model = lamina.Sequential([layers.Input((8,)), layers.Dense(16, activation="relu"),
+                               layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=lamina.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    distribution.set_distribution(distribution.DataParallel())
+    backup = callbacks.BackupAndRestore(os.path.join(out, "backup_" + sys.argv[2]), delete_checkpoint=False)
+
+    def kill(epoch, logs):
+        if crash and attempt == 0 and epoch == 2:
+            dist.barrier()                    # rank 0 has written the backup of epoch 1
+            if distribution.process_id() == 1:
+                os._exit(3)                   # a worker dies mid-fit
+    model.fit(x, y, batch_size=16, epochs=4, verbose=0,
+              callbacks=[callbacks.LambdaCallback(on_epoch_begin=kill), backup])
+    if distribution.process_id() == 0:
+        np.savez(os.path.join(out, f"final_{sys.argv[2]}.npz"), *model.get_weights())
+        with open(os.path.join(out, f"resume_{sys.argv[2]}.json"), "w") as f:
+            json.dump({"attempt": attempt, "restored_epoch": backup.restored_epoch}, f)
+''')
+
+
+def test_killed_worker_restarts_and_resumes_with_backup_and_restore(tmp_path):
+    script = tmp_path / "restart.py"
+    script.write_text(RESTART_WORKER)
+    for mode in ("crash", "clean"):
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2",
+               "--max-restarts=1", str(script), str(tmp_path), mode]
+        proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=180)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    import json
+    resumed = json.loads((tmp_path / "resume_crash.json").read_text())
+    assert resumed == {"attempt": 1, "restored_epoch": 1}
+    assert json.loads((tmp_path / "resume_clean.json").read_text()) == {"attempt": 0, "restored_epoch": None}
+    crash, clean = np.load(tmp_path / "final_crash.npz"), np.load(tmp_path / "final_clean.npz")
+    for k in clean.files:
+        np.testing.assert_allclose(crash[k], clean[k], atol=1e-6, rtol=0)
