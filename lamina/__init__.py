@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import importlib
 
+from .threads import apply_default_policy as _apply_thread_policy
+
 __version__ = "0.1.0"
+
+# Before torch starts its OpenMP pool (see lamina.threads; the user's own variables win).
+_apply_thread_policy()
 
 # name -> (module, attribute or None for the module itself)
 _LAZY = {
@@ -21,6 +26,7 @@ _LAZY = {
     "constraints": ("lamina.constraints", None),
     "data": ("lamina.data", None),
     "datasets": ("lamina.datasets", None),
+    "distribution": ("lamina.distribution", None),
     "experiments": ("lamina.experiments", None),
     "initializers": ("lamina.initializers", None),
     "inspect": ("lamina.inspect", None),

@@ -6,6 +6,7 @@ import os
 
 import torch
 
+from ..distribution import is_chief
 from ..saving import fsync_dir
 from ..saving.state import load_optimizer_state, optimizer_state_to_tensors, state_from_tensors, state_to_tensors
 from .base import Callback
@@ -81,6 +82,8 @@ class BackupAndRestore(Callback):
         self._save(epoch)
 
     def on_train_end(self, logs=None):
+        if not is_chief():   # under DataParallel, rank 0 alone writes
+            return
         if self.delete_checkpoint and os.path.exists(self._path):
             os.remove(self._path)
             try:
@@ -126,6 +129,8 @@ class BackupAndRestore(Callback):
     def _write(self, tensors, meta_json):
         from safetensors.torch import save_file
 
+        if not is_chief():   # under DataParallel, rank 0 alone writes
+            return
         os.makedirs(self.backup_dir, exist_ok=True)
         tmp = f"{self._path}.tmp{os.getpid()}"
         save_file(tensors, tmp, metadata={"lamina_backup": meta_json})

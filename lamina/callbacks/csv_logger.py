@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 
+from ..distribution import is_chief
 from .base import Callback
 
 __all__ = ["CSVLogger"]
@@ -90,6 +91,8 @@ class CSVLogger(Callback):
             self.writer.writeheader()
 
     def on_epoch_end(self, epoch, logs=None):
+        if not is_chief():   # under DataParallel, rank 0 alone writes
+            return
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs)

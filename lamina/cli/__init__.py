@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)   # --nproc-per-node reruns the same command
     if args.version:
         from .. import __version__
         print(f"lamina {__version__}")

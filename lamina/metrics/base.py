@@ -53,6 +53,13 @@ class Metric:
             self._prepare(torch.device("cpu"))
         return True
 
+    @property
+    def variables(self) -> list:
+        """The state tensors, as Keras 3's ``Metric.variables`` (summed across processes by
+        ``lamina.distribution.DataParallel`` at each epoch end)."""
+        self._built()
+        return [getattr(self, key) for key in self._state_shapes()]
+
     def update_state(self, *args, **kwargs) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement update_state")
 

@@ -30,6 +30,7 @@ import zipfile
 
 import torch
 
+from ..distribution import is_chief
 from ._files import NOT_LAMINA, atomic_write, check_exists, read_members
 from ._limits import MAX_JSON_BYTES, LoadError, guarded, parse_json, safetensors_header
 from .config import layer_from_config, model_class_name, shape_from_json, shape_to_json
@@ -418,11 +419,15 @@ class SavingMixin:
         if kwargs:
             raise TypeError(f"save() got unexpected keyword argument(s) {', '.join(map(repr, sorted(kwargs)))}. "
                             f"Valid arguments: filepath, overwrite, include_optimizer, save_format.")
+        if not is_chief():   # under DataParallel, rank 0 alone writes
+            return
         save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite=True):
         """Save only the weights, to ``*.weights.safetensors`` (torch layout, keys ``"dense/kernel"``)."""
         path = os.fspath(filepath)
+        if not is_chief():   # under DataParallel, rank 0 alone writes
+            return
         _handler(path, "save_weights")(self, path, overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, by_name=False):

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from .. import config as _config
+from .. import distribution as _distribution
 from .._errors import positive_int
 from ..callbacks.base import CallbackList, History
 from ..utils.data_utils import pack_x_y_sample_weight
@@ -312,7 +313,8 @@ class TrainingMixin(StepMixin):
                 progress.update(step, logs_to_floats(logs))
         if step == 0:
             raise ValueError("The dataset produced no batches for this epoch. Check steps_per_epoch and the data.")
-        return logs_to_floats(logs), step
+        reduce_logs = getattr(data, "reduce_logs", None)   # DataParallel: the logs of all processes
+        return (logs_to_floats(logs) if reduce_logs is None else reduce_logs(self, logs)), step
 
     def _run_eval(self, data, callbacks=None):
         with torch.no_grad():
@@ -346,6 +348,9 @@ class TrainingMixin(StepMixin):
         val = None
         if validation_data is not None:
             val = self._validation_data(validation_data, validation_batch_size or batch_size, validation_steps)
+        parallel = _distribution.loop_for(self)   # None on a single process
+        if parallel is not None:
+            train, val, verbose = parallel.shard(train, pad=True), parallel.shard(val), parallel.verbose(verbose)
         self._start_training()
 
         trainer = Trainer(self)
@@ -359,6 +364,8 @@ class TrainingMixin(StepMixin):
                                    "do_validation": val is not None}, trainer=trainer)
         trainer.initial_epoch = initial_epoch
         _, release = self._begin_run()
+        if parallel is not None:
+            release = parallel.begin_fit(self, trainer, release)
         logs = {}
         try:
             cbs.on_train_begin()
@@ -409,6 +416,9 @@ class TrainingMixin(StepMixin):
         verbose = resolve_verbose(verbose)
         batch_size = 32 if batch_size is None else positive_int("evaluate", "batch_size", batch_size)
         data = self._make_data(x, y, sample_weight, batch_size, False, steps, "evaluate")
+        parallel = _distribution.loop_for(self)   # None on a single process
+        if parallel is not None:
+            data, verbose = parallel.shard(data), parallel.verbose(verbose)
         cbs = CallbackList(callbacks, model=self, params={"steps": data.steps, "verbose": verbose})
         _, release = self._begin_run()
         try:
@@ -442,6 +452,9 @@ class TrainingMixin(StepMixin):
         if isinstance(data, _data.IterableData):
             xs, _, _ = data.peek()
             self._prepare(xs, None, "predict")
+        parallel = _distribution.loop_for(self)   # None on a single process
+        if parallel is not None:
+            data, verbose = parallel.shard(data), parallel.verbose(verbose)
         cbs = CallbackList(callbacks, model=self, params={"steps": data.steps, "verbose": verbose}) \
             if callbacks else None
         if cbs is not None:
@@ -465,6 +478,8 @@ class TrainingMixin(StepMixin):
             if not chunks:
                 raise ValueError("predict received no data.")
             result = _concat_outputs(chunks)
+        if parallel is not None:
+            result = parallel.gather_predictions(result, data)
         if progress is not None:
             progress.finish(step, {})
         if cbs is not None:
