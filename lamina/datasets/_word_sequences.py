@@ -14,6 +14,7 @@ import os
 import numpy as np
 
 from ._download import RemoteFile, dataset_dir, fetch
+from ._download_file import download_file
 from ._npz import load_npz
 
 __all__ = ["read_npz", "shift", "drop_long", "limit_vocabulary", "to_object_array", "word_index"]
@@ -70,7 +71,6 @@ def to_object_array(xs) -> np.ndarray:
 
 def word_index(dataset: str, name: str, origin: str, md5: str) -> dict:
     """``{word: rank}`` from the dataset's JSON word index, downloaded once and checked against ``md5``."""
-    from ..utils.file_utils import download_file  # lamina.utils imports lamina.datasets: import on use
     target = dataset_dir(dataset) / name
     path = download_file(origin, target, file_hash=md5, hash_algorithm="md5")
     with open(path, encoding="utf-8") as f:

@@ -87,9 +87,11 @@ class ShardedData:
             self.samples += hi - lo
             yield _map(xb, take), None if yb is None else _map(yb, take), None if wb is None else wb[lo:hi], hi - lo
 
-    def reduce_logs(self, model, logs) -> dict:
-        """The pass's logs as floats, global over all processes (called once, at the pass's end)."""
-        return self.loop.reduce_logs(model, logs, self.samples)
+    def reduce_logs(self, model, logs, to_floats, from_metrics: bool) -> dict:
+        """The pass's logs as floats, global over all processes (called once, at the pass's end).
+        ``to_floats`` reads a step's logs as floats; ``from_metrics`` says the logs are read from the
+        model's metric states (the default step), so summing those states makes them global."""
+        return self.loop.reduce_logs(model, logs, self.samples, to_floats, from_metrics)
 
 
 class ParallelLoop:
@@ -176,12 +178,12 @@ class ParallelLoop:
     def _leave_step(self, optimizer, args, kwargs):
         self._in_step -= 1
 
-    def reduce_logs(self, model, logs, samples: int) -> dict:
+    def reduce_logs(self, model, logs, samples: int, to_floats, from_metrics: bool) -> dict:
         """Sum every metric's state across processes, then read the logs; logs a custom step built
-        itself (not from the metrics) are averaged, weighted by each process's sample count."""
-        from ..training.engine import logs_to_floats
-        from ..training.step import MetricsResult
+        itself (not from the metrics) are averaged, weighted by each process's sample count.
 
+        The training loop passes ``to_floats`` and ``from_metrics`` in, so this package needs nothing
+        from ``lamina.training`` (which calls it)."""
         states = [v for m in model.metrics for v in m.variables]
         if states:
             flat = self._all_reduce(torch.cat([s.detach().reshape(-1).to(self.comm_device, torch.float64)
@@ -191,9 +193,9 @@ class ParallelLoop:
                 for s in states:
                     s.copy_(flat[offset:offset + s.numel()].view(s.shape))
                     offset += s.numel()
-        if isinstance(logs, MetricsResult):
-            return logs_to_floats(logs)   # read now, from the summed states
-        floats = logs_to_floats(logs)
+        if from_metrics:
+            return to_floats(logs)   # read now, from the summed states
+        floats = to_floats(logs)
         keys = [k for k, v in floats.items() if isinstance(v, float)]
         vec = torch.tensor([floats[k] * samples for k in keys] + [float(samples)], dtype=torch.float64)
         vec = self._all_reduce(vec).cpu()

@@ -24,5 +24,5 @@ __all__ = ["Policy", "DTypePolicy", "set_global_policy", "global_policy", "LossS
 def __getattr__(name):
     # loaded on first use: lamina.layers imports this package, and the optimizers need not load with it
     if name == "LossScaleOptimizer":
-        return importlib.import_module(f"{__name__}.loss_scale_optimizer").LossScaleOptimizer
+        return importlib.import_module("lamina.optimizers.loss_scale_optimizer").LossScaleOptimizer
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -83,9 +83,9 @@ def deserialize(config: dict, custom_objects: dict | None = None):
                          f"Received: {config!r}.")
     name = config["class_name"]
     cls = _BY_NAME.get(str(name).lower()) if not (custom_objects and name in custom_objects) else None
-    if cls is None and name == "LossScaleOptimizer":  # registers itself on import (lamina.mixed_precision)
+    if cls is None and name == "LossScaleOptimizer":  # registers itself on import
         import importlib
-        importlib.import_module("lamina.mixed_precision.loss_scale_optimizer")
+        importlib.import_module("lamina.optimizers.loss_scale_optimizer")
     if cls is None:
         cls = get_class("optimizer", name, custom_objects)
     return cls.from_config(dict(config.get("config") or {}), custom_objects=custom_objects) \
@@ -93,8 +93,8 @@ def deserialize(config: dict, custom_objects: dict | None = None):
 
 
 def __getattr__(name):
-    # keras.optimizers.LossScaleOptimizer; it lives in lamina.mixed_precision (loaded on first use)
+    # keras.optimizers.LossScaleOptimizer (loaded on first use; also lamina.mixed_precision.LossScaleOptimizer)
     if name == "LossScaleOptimizer":
         import importlib
-        return importlib.import_module("lamina.mixed_precision.loss_scale_optimizer").LossScaleOptimizer
+        return importlib.import_module("lamina.optimizers.loss_scale_optimizer").LossScaleOptimizer
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,7 +19,7 @@ from . import data_adapters as _data
 from .data_adapters import _flat
 from .compile_utils import resolve_outputs
 from .progress import Progress, resolve_verbose
-from .step import StepMixin, check_step_logs
+from .step import MetricsResult, StepMixin, check_step_logs
 from .trainer import Trainer
 
 __all__ = ["TrainingMixin", "logs_to_floats"]
@@ -314,7 +314,9 @@ class TrainingMixin(StepMixin):
         if step == 0:
             raise ValueError("The dataset produced no batches for this epoch. Check steps_per_epoch and the data.")
         reduce_logs = getattr(data, "reduce_logs", None)   # DataParallel: the logs of all processes
-        return (logs_to_floats(logs) if reduce_logs is None else reduce_logs(self, logs)), step
+        if reduce_logs is None:
+            return logs_to_floats(logs), step
+        return reduce_logs(self, logs, logs_to_floats, isinstance(logs, MetricsResult)), step
 
     def _run_eval(self, data, callbacks=None):
         with torch.no_grad():

@@ -14,9 +14,14 @@ import math
 import torch
 
 from .._registry import register
-from ..optimizers import Optimizer, get as _get_optimizer
+from .base import Optimizer
 
 __all__ = ["LossScaleOptimizer"]
+
+
+def _get_optimizer_by_name(identifier):
+    from . import get   # the package's resolver (names, configs, instances)
+    return get(identifier)
 
 _INNER_ONLY = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
 
@@ -55,7 +60,7 @@ class LossScaleOptimizer(torch.optim.Optimizer):
             raise TypeError(f"LossScaleOptimizer got unexpected keyword argument(s) "
                             f"{', '.join(map(repr, sorted(kwargs)))}. Valid arguments: inner_optimizer, "
                             f"initial_scale, dynamic_growth_steps, name.")
-        inner = _get_optimizer(inner_optimizer)
+        inner = _get_optimizer_by_name(inner_optimizer)
         if isinstance(inner, LossScaleOptimizer):
             raise ValueError("LossScaleOptimizer expects an optimizer to wrap. Received another "
                              "LossScaleOptimizer; wrap the inner optimizer once.")
@@ -191,7 +196,7 @@ class LossScaleOptimizer(torch.optim.Optimizer):
     @classmethod
     def from_config(cls, config: dict):
         config = dict(config)
-        return cls(_get_optimizer(config.pop("inner_optimizer")), **config)
+        return cls(_get_optimizer_by_name(config.pop("inner_optimizer")), **config)
 
     def __repr__(self) -> str:
         return (f"LossScaleOptimizer({self.inner_optimizer!r}, dynamic_scale={self.dynamic_scale}, "
