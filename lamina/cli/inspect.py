@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._data import read_image
 from ._errors import CLIError
 
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -22,22 +23,6 @@ def _image_spec(model):
     fmt = input_format(model)
     rows, cols, ch = (shape[1], shape[2], shape[3]) if fmt == "channels_last" else (shape[2], shape[3], shape[1])
     return rows, cols, ch, fmt
-
-
-def read_image(path, rows, cols, channels) -> np.ndarray:
-    """An image file as (rows, cols, channels) float32 in [0, 1], resized to the model's size."""
-    from PIL import Image, UnidentifiedImageError
-    try:
-        with Image.open(path) as img:
-            img = img.convert("L" if channels == 1 else "RGB")
-            if rows is not None and img.size != (cols, rows):
-                img = img.resize((cols, rows), Image.BILINEAR)
-            arr = np.asarray(img, dtype=np.float32) / 255.0
-    except FileNotFoundError:
-        raise CLIError(f"image {path} does not exist.") from None
-    except (UnidentifiedImageError, OSError) as err:
-        raise CLIError(f"cannot read image {path}: {err}. Expected a PNG or JPEG file.") from None
-    return arr.reshape(arr.shape[0], arr.shape[1], -1)
 
 
 def load_folder(folder: Path, rows, cols, channels, limit: int = 10000):
