@@ -283,8 +283,13 @@ def run(args) -> int:
     if x_eval is None:
         x_eval, y_eval, where = data.x_val, data.y_val, "validation"
     scores = _score(model, x_eval, y_eval) if x_eval is not None else None
-    if not chief:
-        return 0
+    if distribution.distribution() is not None:
+        # The last collective is behind us: rank 0 writes alone (its report predicts locally), and
+        # the others wait for it in shutdown() so that no process leaves while another works.
+        distribution.set_distribution(None)
+        if not chief:
+            distribution.shutdown()
+            return 0
 
     out = _output_dir(args)
     model.save(out / "model.lamina")
@@ -315,6 +320,7 @@ def run(args) -> int:
           f"epoch {best_epoch}" + (" (the best, restored)" if best_epoch != epochs_run else ""))
     print(f"saved model, history and curves in {out}/")
     _write_report(model, out, x_eval, y_eval, record, data.class_names, args, where)
+    distribution.shutdown()   # under torchrun: the other processes wait here for rank 0; else nothing
     return 0
 
 

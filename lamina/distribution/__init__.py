@@ -11,8 +11,8 @@ See :class:`DataParallel` for what changes (sharded batches, all-reduced gradien
 metrics, rank 0 writes files).
 """
 from .api import (DataParallel, Distribution, distribution, initialize, is_chief, list_devices, num_processes,
-                  process_id, set_distribution)
+                  process_id, set_distribution, shutdown)
 from .loops import ParallelLoop, ShardedData, loop_for, share_bounds
 
 __all__ = ["DataParallel", "Distribution", "distribution", "initialize", "is_chief", "list_devices", "loop_for",
-           "num_processes", "process_id", "set_distribution", "ParallelLoop", "ShardedData", "share_bounds"]
+           "num_processes", "process_id", "set_distribution", "shutdown", "ParallelLoop", "ShardedData", "share_bounds"]

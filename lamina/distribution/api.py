@@ -7,13 +7,14 @@ Keras semantics on top: sharded batches, all-reduced gradients and metrics, rank
 """
 from __future__ import annotations
 
+import atexit
 import contextvars
 import logging
 import os
 
 from .._errors import did_you_mean
 
-__all__ = ["Distribution", "DataParallel", "set_distribution", "distribution", "list_devices", "initialize",
+__all__ = ["Distribution", "DataParallel", "set_distribution", "distribution", "list_devices", "initialize", "shutdown",
            "num_processes", "process_id", "is_chief"]
 
 _log = logging.getLogger("lamina.distribution")
@@ -81,6 +82,39 @@ def initialize(backend: str | None = None) -> None:
     else:
         dist.init_process_group(backend)
     _log.info("joined process group: rank %d of %d (%s)", dist.get_rank(), dist.get_world_size(), backend)
+    atexit.register(_release_at_exit)
+
+
+def _release_at_exit() -> None:
+    # A process that exits with its gloo threads still running aborts ("terminate called without
+    # an active exception"), and torchrun then reports the whole job as failed.
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def shutdown(wait: bool = True) -> None:
+    """Leave the process group at the end of a distributed script.
+
+    With ``wait=True`` every process first waits until all have called ``shutdown``, so none
+    exits while another still needs it (e.g. rank 0 still writing files after the last
+    collective). Without torchrun it does nothing. lamina also releases the group (without
+    waiting) when the process exits.
+
+    Example:
+        >>> model.fit(x, y, epochs=5)
+        >>> if lamina.distribution.is_chief():
+        ...     model.save("model.lamina")
+        >>> lamina.distribution.shutdown()
+    """
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    if wait:
+        dist.barrier()
+    dist.destroy_process_group()
 
 
 def num_processes() -> int:
