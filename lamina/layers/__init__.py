@@ -1,6 +1,7 @@
 """Keras layers on torch."""
 from .activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .base import InputSpec, Layer, LossScope
+from .conv_recurrent import ConvLSTM2D, ConvLSTM2DCell
 from .convolutional import (Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D,
                             Convolution2DTranspose, Deconvolution2D)
 from .depthwise import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
@@ -49,6 +50,7 @@ __all__ = [
     "RandomCrop", "Rescaling", "Resizing", "CenterCrop", "Normalization",
     # sequences: recurrent, embedding, masking, wrappers, 1-D helpers
     "RNN", "SimpleRNN", "GRU", "LSTM", "SimpleRNNCell", "GRUCell", "LSTMCell", "StackedRNNCells",
+    "ConvLSTM2D", "ConvLSTM2DCell",
     "Embedding", "Masking", "TimeDistributed", "Bidirectional", "RepeatVector", "ZeroPadding1D", "Cropping1D",
     "UpSampling1D", "SpatialDropout1D",
 ]

@@ -2,7 +2,7 @@
 
 Parameter counts are Keras's: LSTM 4 * (units * (features + units) + units), GRU (reset_after=True)
 3 * (units * (features + units) + 2 * units), GRU (reset_after=False) 3 * (units * (features + units)
-+ units), SimpleRNN units * (features + units) + units.
++ units), SimpleRNN units * (features + units) + units, ConvLSTM2D 4 * filters * (kh * kw * (channels + filters) + 1).
 """
 import numpy as np
 import pytest
@@ -44,6 +44,12 @@ CASES = [
      (0, 0)),
     ("cropping1d", lambda: L.Cropping1D((1, 2)), (2, 6, 3), (None, 3, 3), 0, (0, 0)),
     ("up_sampling1d", lambda: L.UpSampling1D(3), (2, 4, 3), (None, 12, 3), 0, (0, 0)),
+    ("conv_lstm2d", lambda: L.ConvLSTM2D(3, 3), (2, 3, 6, 6, 2), (None, 4, 4, 3), 9 * 2 * 12 + 9 * 3 * 12 + 12,
+     (3, 0)),
+    ("conv_lstm2d_seq_backwards_cf_reg", lambda: L.ConvLSTM2D(2, (3, 2), padding="same", return_sequences=True,
+                                                              go_backwards=True, recurrent_regularizer="l2",
+                                                              data_format="channels_first"),
+     (2, 3, 1, 5, 5), (None, 3, 2, 5, 5), 6 * 1 * 8 + 6 * 2 * 8 + 8, (3, 0)),
 ]
 
 NOISY = [
@@ -51,6 +57,8 @@ NOISY = [
     ("lstm_dropout", lambda: L.LSTM(4, dropout=0.3, seed=1), (2, 5, 3), (None, 4)),
     ("gru_recurrent_dropout", lambda: L.GRU(4, dropout=0.2, recurrent_dropout=0.3, seed=1, return_sequences=True),
      (2, 5, 3), (None, 5, 4)),
+    ("conv_lstm2d_dropout", lambda: L.ConvLSTM2D(2, 3, padding="same", dropout=0.3, recurrent_dropout=0.2, seed=1),
+     (2, 3, 5, 5, 2), (None, 5, 5, 2)),
 ]
 
 IDS = [

@@ -49,7 +49,7 @@ def legacy_merge(inputs, mode="sum", concat_axis=-1, dot_axes=-1, output_shape=N
                      f"'dot'/'cos' or a function use a Lambda layer on the list of tensors.")
 
 
-_RECURRENT = ("ConvLSTM2D", "CuDNNLSTM", "CuDNNGRU")
+_RECURRENT = ("CuDNNLSTM", "CuDNNGRU")
 _REMOVED = {"Highway": "Keras 2 removed Highway; write it as a custom Layer",
             "MaxoutDense": "Keras 2 removed MaxoutDense; use Dense(units * k) then a Lambda taking the max over k",
             "TimeDistributedDense": "Keras 2 removed TimeDistributedDense; Dense applies to the last axis of any "
@@ -71,11 +71,8 @@ def missing_name(module: str, name: str):
     if name in _REMOVED:
         return LegacyNameError(f"{module}.{name} (Keras 1): {_REMOVED[name]}.")
     if name in _RECURRENT:
-        if name.startswith("CuDNN"):
-            return LegacyNameError(f"{module}.{name}: use {name[5:]}(...) instead; with tanh/sigmoid activations "
-                                   f"(lamina.layers' defaults) lamina runs torch's fused kernel, cuDNN on a GPU.")
-        return LegacyNameError(f"{module}.{name}: lamina has no {name} layer. Its recurrent layers: SimpleRNN, "
-                               f"GRU, LSTM, RNN(cell), Bidirectional, TimeDistributed.")
+        return LegacyNameError(f"{module}.{name}: use {name[5:]}(...) instead; with tanh/sigmoid activations "
+                               f"(lamina.layers' defaults) lamina runs torch's fused kernel, cuDNN on a GPU.")
     if name in _KERAS_LAYERS:
         return LegacyNameError(f"{module}.{name}: lamina has no {name} layer. Its layers: "
                                f"{', '.join(n for n in _layers.__all__ if n[0].isupper())}.")
