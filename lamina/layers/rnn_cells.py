@@ -238,7 +238,18 @@ class GRUCell(_Cell):
         return self.bias[0] if self.reset_after else self.bias
 
     def step(self, xp, states, rdp=None):
-        h_prev = states[0]
+        z, _, hh = self._gate_values(xp, states[0], rdp)
+        h = z * states[0] + (1 - z) * hh
+        return h, [h]
+
+    def gates(self, projected, states):
+        """The gate activations of one step (no dropout), named as in the GRU paper: 'update' (z),
+        'reset' (r) and 'candidate' (the proposed state). ``projected`` is ``project_inputs``'s
+        value for this step; ``states`` the states before it."""
+        z, r, hh = self._gate_values(projected, states[0], None)
+        return {"update": z, "reset": r, "candidate": hh}
+
+    def _gate_values(self, xp, h_prev, rdp):
         u = self.units
         xz, xr, xh = xp[..., :u], xp[..., u:2 * u], xp[..., 2 * u:]
         if self.reset_after:
@@ -254,8 +265,7 @@ class GRUCell(_Cell):
             r = self.recurrent_activation(xr + rec[..., u:])
             hr = r * (h_prev if rdp is None else h_prev * rdp[-1])
             hh = self.activation(xh + F.linear(hr, self.recurrent_kernel[2 * u:]))
-        h = z * h_prev + (1 - z) * hh
-        return h, [h]
+        return z, r, hh
 
     def get_config(self):
         return {**super().get_config(), "recurrent_activation": _activations.serialize(self.recurrent_activation),
@@ -306,15 +316,22 @@ class LSTMCell(_Cell):
         return init
 
     def step(self, xp, states, rdp=None):
-        h_prev, c_prev = states[0], states[1]
-        z = xp + self._recurrent(h_prev, rdp)
-        zi, zf, zc, zo = z.chunk(4, -1)
-        i = self.recurrent_activation(zi)
-        f = self.recurrent_activation(zf)
-        c = f * c_prev + i * self.activation(zc)
-        o = self.recurrent_activation(zo)
+        i, f, g, o = self._gate_values(xp, states[0], rdp)
+        c = f * states[1] + i * g
         h = o * self.activation(c)
         return h, [h, c]
+
+    def gates(self, projected, states):
+        """The gate activations of one step (no dropout): 'input' (i), 'forget' (f), 'candidate'
+        (the proposed cell values) and 'output' (o). ``projected`` is ``project_inputs``'s value
+        for this step; ``states`` the states [h, c] before it."""
+        i, f, g, o = self._gate_values(projected, states[0], None)
+        return {"input": i, "forget": f, "candidate": g, "output": o}
+
+    def _gate_values(self, xp, h_prev, rdp):
+        zi, zf, zc, zo = (xp + self._recurrent(h_prev, rdp)).chunk(4, -1)
+        return (self.recurrent_activation(zi), self.recurrent_activation(zf), self.activation(zc),
+                self.recurrent_activation(zo))
 
     def get_config(self):
         return {**super().get_config(), "recurrent_activation": _activations.serialize(self.recurrent_activation),
