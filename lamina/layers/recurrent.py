@@ -221,7 +221,7 @@ class RNN(Layer):
                 return self._run_fused(kind, x, states, mask, packed, training)
         return self._run_loop(x, states, mask, training)
 
-    def _run_loop(self, x, states, mask, training):
+    def _run_loop(self, x, states, mask, training, record=None):
         cell = self.cell
         builtin = isinstance(cell, _Cell)
         if builtin:
@@ -234,6 +234,8 @@ class RNN(Layer):
         order = range(T - 1, -1, -1) if self.go_backwards else range(T)
         outs, prev, zero = [], None, None
         for t in order:
+            if record is not None and hasattr(cell, "gates"):
+                record.setdefault("gates", []).append(cell.gates(steps_in[:, t], states))
             if builtin:
                 out, new = cell.step(steps_in[:, t], states, rdp)
             else:
@@ -249,8 +251,60 @@ class RNN(Layer):
             states = new
             prev = out
             outs.append(out)
-        seq = torch.stack(outs, 1) if self.return_sequences else None
+            if record is not None:
+                record.setdefault("states", []).append(list(states))
+        seq = torch.stack(outs, 1) if self.return_sequences or record is not None else None
+        if record is not None:
+            record["outputs"] = seq
         return outs[-1], seq, states
+
+    def trajectory(self, inputs, mask=None, initial_state=None):
+        """What the layer computes at every step of a sequence, for looking inside it.
+
+        Runs the layer in inference mode (no dropout, no gradient, its weights and states left
+        as they are) and returns a dict of numpy arrays in processing order (reversed with
+        ``go_backwards``):
+
+        - ``outputs``: (batch, timesteps, units), the output after each step;
+        - ``states``: a list with one (batch, timesteps, size) array per state ([h] or, for an
+          LSTM, [h, c]);
+        - ``gates``: for LSTM and GRU cells, a dict gate name -> (batch, timesteps, units) of the
+          gate activations (LSTM: input, forget, candidate, output; GRU: update, reset, candidate);
+          empty for cells without gates;
+        - ``steps``: the input time index of each step;
+        - ``mask``: (batch, timesteps) bool in processing order, or None; at a masked step the
+          states carry over, as when the layer runs.
+
+        Example:
+            >>> t = model.get_layer("lstm").trajectory(x_rows[:1])
+            >>> t["gates"]["forget"].shape
+            (1, 28, 32)
+        """
+        x = torch.as_tensor(inputs, device=self._device_hint())
+        if not x.is_floating_point():
+            x = x.float()
+        if x.dim() != 3:
+            self._check_input_spec((None,) + tuple(x.shape[1:]))
+        if not self.built:
+            self._build_for(tuple(x.shape))
+        if mask is not None:
+            mask = torch.as_tensor(mask, device=x.device).to(torch.bool)
+            if tuple(mask.shape) != tuple(x.shape[:2]):
+                raise ValueError(f"Layer '{self.name}' ({type(self).__name__}).trajectory expects mask of shape "
+                                 f"{format_shape(tuple(x.shape[:2]))} (batch, timesteps); received "
+                                 f"{format_shape(tuple(mask.shape))}.")
+        record: dict = {}
+        with torch.no_grad():
+            states = self._initial_states(x, initial_state)
+            self._run_loop(x, states, mask, False, record)
+        steps = np.arange(x.shape[1])[::-1].copy() if self.go_backwards else np.arange(x.shape[1])
+        n_states = len(record["states"][0])
+        gates = {name: torch.stack([g[name] for g in record.get("gates", [])], 1).cpu().numpy()
+                 for name in (record["gates"][0] if record.get("gates") else ())}
+        return {"outputs": record["outputs"].cpu().numpy(),
+                "states": [torch.stack([s[k] for s in record["states"]], 1).cpu().numpy() for k in range(n_states)],
+                "gates": gates, "steps": steps,
+                "mask": None if mask is None else mask[:, torch.as_tensor(steps.copy())].cpu().numpy()}
 
     def _run_fused(self, kind, x, states, mask, lengths, training):
         cell = self.cell
