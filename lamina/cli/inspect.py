@@ -14,12 +14,19 @@ _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".w
 
 
 def _image_spec(model):
-    """(rows, cols, channels, data_format) of the model's image input."""
-    from ..inspect import input_format, input_shape
+    """(rows, cols, channels, data_format) of the model's image input; channels is None for a
+    sequence model that reads a grey image row by row (input (batch, rows, cols))."""
+    from ..inspect import input_format, input_shape, recurrent_layers
     shape = input_shape(model)
+    if not isinstance(shape, list) and len(shape) == 3 and None not in shape[1:] and recurrent_layers(model):
+        return shape[1], shape[2], None, "channels_last"
     if isinstance(shape, list) or len(shape) != 4:
+        hint = (" For a sequence model on token ids or other sequences, write the report in Python: "
+                "lamina.inspect.write_report('report.html', model, x_test, y_test)."
+                if not isinstance(shape, list) and recurrent_layers(model) else "")
         raise CLIError(f"the model takes input shape {shape}; inspect handles models on images "
-                       f"(batch, rows, cols, channels).")
+                       f"(batch, rows, cols, channels) and sequence models that read an image row by row "
+                       f"(batch, rows, cols).{hint}")
     fmt = input_format(model)
     rows, cols, ch = (shape[1], shape[2], shape[3]) if fmt == "channels_last" else (shape[2], shape[3], shape[1])
     return rows, cols, ch, fmt
@@ -110,6 +117,8 @@ def run(args) -> int:
     _check_writable(out)
     model = load(args.model)
     rows, cols, ch, fmt = _image_spec(model)
+    rows_as_steps = ch is None       # a recurrent model reading grey images row by row
+    ch = 1 if rows_as_steps else ch
     start = time.perf_counter()
     x = y = names = None
     history = _history(model_path, model)
@@ -133,6 +142,12 @@ def run(args) -> int:
     if images is None and x is not None and y is not None and Path(args.data).is_dir():
         from ._data import one_per_class
         images = list(x[one_per_class(y)])     # a folder's images come sorted by class
+    if rows_as_steps:
+        if x is not None and x.shape[1:3] != (rows, cols):
+            raise CLIError(f"--data {args.data}: its images are {x.shape[1]}x{x.shape[2]}, and the model reads "
+                           f"{rows} steps of {cols} values; pass a folder (resized) or matching images.")
+        x = x[..., 0] if x is not None and x.ndim == 4 else x
+        images = [im[..., 0] if im.ndim == 3 else im for im in images] if images is not None else None
     if images is None and x is None:
         raise CLIError("nothing to look at: pass --data mnist-sample (the default), --data DIR or --image FILE.")
     path = report(model, out, x=x, y=y, images=images, history=history, class_names=names,

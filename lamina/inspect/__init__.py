@@ -1,5 +1,6 @@
 """Look inside a network: curves, weights, filters, feature maps, activation maximisation,
-Grad-CAM, saliency, occlusion, mistakes, receptive fields, classic kernels, and an HTML report.
+Grad-CAM, saliency, occlusion, mistakes, receptive fields, classic kernels, the states and
+gates of recurrent layers over time, and an HTML report.
 
 Every function returns data (numpy arrays, dicts); those that draw take ``plot=True`` and then
 return ``(data, figure)``, or are named ``plot_*``/``show_*`` and return a matplotlib Figure.
@@ -27,6 +28,7 @@ from .maximize import deprocess_image, maximize_activation, maximize_activation_
 from .patches import top_activating_patches
 from .receptive import conv_output_size, plot_receptive_fields, receptive_fields
 from .report import html_report, write_report
+from .sequences import plot_recurrent_states, recurrent_layers, recurrent_states
 from .weights import conv_filters, dense_weights_as_images, output_unit_weights
 
 __all__ = [
@@ -45,6 +47,8 @@ __all__ = [
     # evaluation
     "confusion_matrix", "mistakes", "plot_confusion_matrix", "plot_mistakes", "predict_proba",
     "confusion_from_probabilities", "mistakes_from_probabilities",
+    # recurrent layers: states and gates over time
+    "recurrent_states", "plot_recurrent_states", "recurrent_layers",
     # geometry and classic kernels
     "receptive_fields", "conv_output_size", "plot_receptive_fields",
     "KERNELS", "get_kernel", "apply_kernel", "gabor_kernel", "gabor_bank",

@@ -212,6 +212,8 @@ def _mistakes_with_cam(model, worst, conv: bool):
     from ._common import new_figure
     from .attribution import grad_cam
     n = len(worst["index"])
+    if n and np.asarray(worst["images"][0]).ndim < 2:
+        return None, []       # not pictures (token ids, feature vectors): the caller lists them
     if not n or not conv:
         from .evaluation import plot_mistakes
         return plot_mistakes(worst, ncols=8), []
@@ -242,6 +244,13 @@ def _mistakes_with_cam(model, worst, conv: bool):
     return fig, notes
 
 
+def _preview(values, n: int = 12) -> str:
+    """The first values of an input that is not a picture, e.g. token ids '12 5 301 ...'."""
+    flat = np.asarray(values).ravel()
+    shown = " ".join(f"{v:g}" if isinstance(v, (float, np.floating)) else str(v) for v in flat[:n].tolist())
+    return shown + (" ..." if flat.size > n else "")
+
+
 def _evaluation_section(model, x, y, class_names, k, data_label="test", conv=False) -> str:
     from .evaluation import (confusion_from_probabilities, mistakes_from_probabilities, plot_confusion_matrix,
                              predict_proba)
@@ -261,9 +270,27 @@ def _evaluation_section(model, x, y, class_names, k, data_label="test", conv=Fal
     fig, notes = _mistakes_with_cam(model, worst, conv)
     cam = " with the Grad-CAM of the predicted class below each" if conv and len(worst["index"]) else ""
     out.append(f"<h3>The {len(worst['index'])} most confident mistakes (true → predicted (confidence)){cam}</h3>")
-    out.append(_img(fig, "most confident mistakes", dpi=80))
+    if fig is None:
+        out.append(_table(("test index", "true", "predicted", "confidence", "input (start)"),
+                          [(int(i), t, p, f"{c:.2f}", _preview(im)) for i, t, p, c, im in
+                           zip(worst["index"], worst["true"], worst["predicted"], worst["confidence"],
+                               worst["images"])]))
+    else:
+        out.append(_img(fig, "most confident mistakes", dpi=80))
     out.extend(_note(t) for t in notes)
     return "".join(out)
+
+
+def _recurrent_section(model, inputs, cap: int = 2) -> str:
+    from .sequences import plot_recurrent_states, recurrent_layers
+    layer = recurrent_layers(model)[0]
+    parts = [_note(f"What the recurrent layer '{layer.name}' ({type(layer).__name__}) computes at each step of "
+                   f"one input: each unit's output (red positive, blue negative) and the mean gate activations. "
+                   f"Python: lamina.inspect.recurrent_states(model, x) returns the numbers.")]
+    for i, x in enumerate(inputs[:cap]):
+        parts.append(f"<h3>input {i}</h3>" + _img(plot_recurrent_states(model, x, layer), f"recurrent states of "
+                                                                                          f"input {i}", dpi=70))
+    return "".join(parts)
 
 
 def _receptive_section(model, image) -> str:
@@ -331,6 +358,9 @@ def html_report(model, x=None, y=None, images=None, history=None, title: str | N
     elif sample is not None:
         left_out.append("Feature maps, Grad-CAM and receptive fields: the model has no convolutional layer, "
                         "so there are no spatial maps to show.")
+    from .sequences import recurrent_layers
+    if images and recurrent_layers(model):
+        add("recurrent", "Recurrent layer over time", lambda: _recurrent_section(model, images))
     if x is not None and y is not None:
         add("evaluation", f"{data_label.capitalize()} data: confusion matrix and mistakes",
             lambda: _evaluation_section(model, x, y, class_names, mistakes_k, data_label, conv))
@@ -361,7 +391,8 @@ def write_report(path, model, x=None, y=None, images=None, history=None, title: 
     own) with the restored best epoch marked; first-layer filters (or Dense weights as images, at
     most 64 drawn); feature maps and Grad-CAM overlays for ``images``; the confusion matrix with
     per-class precision and recall and the most confident mistakes on ``(x, y)``, each with its
-    Grad-CAM; receptive fields. Sections that do not apply to the model are left out, with one line
+    Grad-CAM; for a model with a recurrent layer, its outputs and gates over the steps of the
+    first ``images``; receptive fields. Sections that do not apply to the model are left out, with one line
     each under "Not shown" saying why.
 
     Args:
