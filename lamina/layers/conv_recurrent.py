@@ -458,7 +458,8 @@ class ConvLSTM2D(RNN):
         dp, rdp = cell.dropout_masks(frames[:B], h, training)
         if dp is not None:
             dp = [m.repeat(T, 1, 1, 1) for m in dp]
-        xp = cell.project_inputs(frames, dp).unflatten(0, (T, B))
+        # unbind, not xp[t]: the backward of T selects would fill T zero tensors of xp's full size
+        xp = cell.project_inputs(frames, dp).unflatten(0, (T, B)).unbind(0)
         order = range(T - 1, -1, -1) if self.go_backwards else range(T)
         outs, prev = [], None
         for t in order:
