@@ -337,6 +337,9 @@ class ConvLSTM2D(RNN):
     """
 
     input_spec = InputSpec(ndim=5)
+    # RNN.trajectory (lamina.inspect's per-step view) records flat (batch, units) states; a ConvLSTM2D's are
+    # feature maps, so it does not offer one (lamina.inspect then does not count it as a recurrent layer).
+    trajectory = None
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  activation="tanh", recurrent_activation="sigmoid", use_bias=True,

@@ -264,3 +264,8 @@ def test_classic_namespace_defaults_to_keras2_hard_sigmoid():
     with pytest.warns(DeprecationWarning):
         old = classic.layers.ConvLSTM2D(4, 3, 3, border_mode="same", inner_init="orthogonal")
     assert old.kernel_size == (3, 3) and old.padding == "same" and old.filters == 4
+
+
+def test_does_not_offer_the_flat_vector_trajectory():
+    """RNN.trajectory (what lamina.inspect draws) records (batch, units) states; ConvLSTM2D's are maps."""
+    assert not callable(getattr(L.ConvLSTM2D(2, 3), "trajectory", None))
