@@ -147,7 +147,8 @@ class Layer(LayerPolicyMixin, nn.Module):
             p.kind is p.VAR_KEYWORD for p in params.values())
         # Masks (Keras compute_mask): which layers take a mask= argument, which may create one.
         cls._call_takes_mask = "mask" in params
-        cls._makes_mask = cls.compute_mask is not Layer.compute_mask
+        if not isinstance(inspect.getattr_static(cls, "_makes_mask", None), property):  # a model decides per instance
+            cls._makes_mask = cls.compute_mask is not Layer.compute_mask
         if "__init__" in cls.__dict__:
             cls.__init__ = _checked_init(cls, cls.__dict__["__init__"])
         # Private bases (_Conv, _Pooling, ...) are not loadable names, and the classic namespace's

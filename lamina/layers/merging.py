@@ -66,12 +66,26 @@ class _Merge(Layer):
         self._check_inputs(input_shape)
         self._broadcast(input_shape)
 
-    def call(self, inputs):
+    def call(self, inputs, mask=None):
         xs = list(inputs)
         rank = max(x.dim() for x in xs)
         xs = [x if x.dim() == rank else x.reshape((x.shape[0],) + (1,) * (rank - x.dim()) + tuple(x.shape[1:]))
               for x in xs]
+        if mask is not None and any(m is not None for m in mask) and type(self)._merge_masked is not \
+                _Merge._merge_masked:
+            return self._merge_masked(xs, [None if m is None else _feature_mask(m, x) for m, x in zip(mask, xs)])
         return self._merge(xs)
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3: the OR of the inputs' masks, or no mask when some input has none."""
+        if mask is None or any(m is None for m in mask):
+            return None
+        return functools.reduce(torch.logical_or, [m.to(torch.bool) for m in mask])
+
+    def _merge_masked(self, xs, masks):
+        """The merge when some inputs carry masks (each broadcast to its input's shape); only the
+        merges whose values depend on the masks in Keras 3 override it."""
+        raise NotImplementedError
 
     def compute_output_shape(self, input_shape):
         self._check_inputs(input_shape)
@@ -79,6 +93,29 @@ class _Merge(Layer):
 
     def _merge(self, xs):
         raise NotImplementedError
+
+
+def _feature_mask(mask, x):
+    """A (batch, steps) mask broadcast to its input's shape (batch, steps, features)."""
+    mask = mask.to(torch.bool)
+    while mask.dim() < x.dim():
+        mask = mask.unsqueeze(-1)
+    return mask.expand_as(x)
+
+
+def _or_merge_masked(op, xs, masks):
+    """Keras 3's merge for Maximum/Minimum under masks: a masked value takes the running result's
+    place (and the other way round), so masked positions do not take part; the output mask is
+    the OR of the masks, or none when some input has none."""
+    out, out_mask = xs[0], masks[0]
+    for x, m in zip(xs[1:], masks[1:]):
+        if m is not None:
+            x = torch.where(m, x, out)
+        if out_mask is not None:
+            out = torch.where(out_mask, out, x)
+        out_mask = out_mask | m if m is not None and out_mask is not None else None
+        out = op(out, x)
+    return out
 
 
 class Add(_Merge):
@@ -119,6 +156,14 @@ class Multiply(_Merge):
     def _merge(self, xs):
         return functools.reduce(torch.mul, xs)
 
+    def _merge_masked(self, xs, masks):
+        # Keras 3: masked values count as 1; with every input masked, masked outputs are 0
+        out = functools.reduce(torch.mul, [x if m is None else torch.where(m, x, torch.ones_like(x))
+                                           for x, m in zip(xs, masks)])
+        if all(m is not None for m in masks):
+            out = torch.where(functools.reduce(torch.logical_or, masks), out, torch.zeros_like(out))
+        return out
+
 
 class Average(_Merge):
     """Averages its inputs element-wise.
@@ -141,6 +186,9 @@ class Maximum(_Merge):
     def _merge(self, xs):
         return functools.reduce(torch.maximum, xs)
 
+    def _merge_masked(self, xs, masks):
+        return _or_merge_masked(torch.maximum, xs, masks)
+
 
 class Minimum(_Merge):
     """Element-wise minimum of its inputs.
@@ -151,6 +199,9 @@ class Minimum(_Merge):
 
     def _merge(self, xs):
         return functools.reduce(torch.minimum, xs)
+
+    def _merge_masked(self, xs, masks):
+        return _or_merge_masked(torch.minimum, xs, masks)
 
 
 class Concatenate(_Merge):
@@ -199,8 +250,17 @@ class Concatenate(_Merge):
     def build(self, input_shape):
         self.compute_output_shape(input_shape)
 
-    def call(self, inputs):
+    def call(self, inputs, mask=None):
         return torch.cat(list(inputs), dim=self.axis)
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3: the masks (all-true for inputs without one) joined like the inputs, then
+        true where any value of the last axis is."""
+        if mask is None or all(m is None for m in mask):
+            return None
+        full = [torch.ones_like(x, dtype=torch.bool) if m is None else _feature_mask(m, x)
+                for x, m in zip(inputs, mask)]
+        return torch.cat(full, dim=self.axis).any(dim=-1)
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
