@@ -81,15 +81,19 @@ class GraphPlan:
         # then carries masks; a plan without one runs the plain loop.
         self.makes_masks = any(getattr(op, "_makes_mask", False) for op, *_ in steps)
 
-    def run(self, values: list, apply, masks: bool = False) -> tuple[list, list]:
+    def run(self, values: list, apply, masks: bool = False, input_masks=None) -> tuple[list, list]:
         """(output values, extra values) for the input ``values``.
 
         With ``masks`` (a forward pass, not a shape inference) and a plan that makes masks, each
         layer whose ``call`` takes ``mask=`` receives its input's mask, and an output tensor with
         a mask carries it as ``_keras_mask`` (what the loss and metrics read, as in Keras 3).
+        ``input_masks`` (one per input, or None) are masks the inputs arrive with, as when this
+        plan is a model nested in another.
         """
-        if masks and self.makes_masks:
-            return self._run_masked(values, apply)
+        if input_masks is not None and all(m is None for m in input_masks):
+            input_masks = None
+        if masks and (self.makes_masks or input_masks is not None):
+            return self._run_masked(values, apply, input_masks)
         vals = [None] * self.n_slots
         for s, x in zip(self.input_slots, values):
             vals[s] = x
@@ -108,11 +112,13 @@ class GraphPlan:
                     vals[s] = o
         return [vals[s] for s in self.output_slots], [vals[s] for s in self.extra_slots]
 
-    def _run_masked(self, values: list, apply) -> tuple[list, list]:
+    def _run_masked(self, values: list, apply, input_masks=None) -> tuple[list, list]:
         vals = [None] * self.n_slots
         masks = [None] * self.n_slots
         for s, x in zip(self.input_slots, values):
             vals[s] = x
+        for s, m in zip(self.input_slots, input_masks or ()):
+            masks[s] = m
         for op, in_spec, kwargs, out_slots, takes_training in self.steps:
             if isinstance(in_spec, int):
                 a, m = vals[in_spec], masks[in_spec]
@@ -132,7 +138,10 @@ class GraphPlan:
             else:
                 for s, o in zip(out_slots, out):
                     vals[s] = o
-            if m is not None or getattr(op, "_makes_mask", False):
+            if getattr(op, "_mask_from_output", False):   # a nested model: its own graph made the masks
+                for s, o in zip(out_slots, [out] if len(out_slots) == 1 else out):
+                    masks[s] = getattr(o, "_keras_mask", None)
+            elif m is not None or getattr(op, "_makes_mask", False):
                 compute = getattr(op, "compute_mask", None)
                 out_mask = compute(a, m) if compute is not None else None
                 if len(out_slots) == 1:

@@ -104,11 +104,12 @@ class Model(TrainingMixin, SavingMixin, Layer):
         self._require_graph("graph_plan")
         return self._plan
 
-    def _run_graph(self, inputs, training=None):
+    def _run_graph(self, inputs, training=None, mask=None):
         def apply(layer, a, kwargs, takes_training):
             return layer(a, training=training, **kwargs) if takes_training else layer(a, **kwargs)
         flat = [cast_to_input_dtype(v, t) for v, t in zip(self._flatten_inputs(inputs), self.inputs)]
-        outs, losses = self._plan.run(flat, apply, masks=True)
+        input_masks = None if mask is None else list(mask) if isinstance(mask, (list, tuple)) else [mask]
+        outs, losses = self._plan.run(flat, apply, masks=True, input_masks=input_masks)
         scope = current_loss_scope()
         if scope is not None:
             for value in losses:
@@ -167,11 +168,22 @@ class Model(TrainingMixin, SavingMixin, Layer):
             return
         Layer.add_loss(self, value)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         if not self._is_graph_network:
             raise NotImplementedError(
                 f"Model subclass {type(self).__name__} must define call(self, inputs, training=None).")
-        return self._run_graph(inputs, training=training)
+        return self._run_graph(inputs, training=training, mask=mask)
+
+    # Nested in another model, a model passes masks on as Keras 3 does: it takes the masks its
+    # inputs arrive with (mask=), and its outputs' masks are those its own graph computed.
+    _mask_from_output = True
+
+    @property
+    def _makes_mask(self) -> bool:
+        if "_seq_makes_masks" in self.__dict__:
+            return self._seq_makes_masks
+        plan = self.__dict__.get("_plan")
+        return plan is not None and plan.makes_masks
 
     def _defines_call(self) -> bool:
         """True for a graph model or a subclass with its own call() (a GAN that only overrides

@@ -113,22 +113,26 @@ class Sequential(Model):
         if device is not None:
             self.to(device)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         x = inputs if self._input_tensor is None else cast_to_input_dtype(inputs, self._input_tensor)
-        if self._seq_makes_masks:
-            return self._call_masked(x, training)
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        if self._seq_makes_masks or mask is not None:
+            return self._call_masked(x, training, mask)
         for layer in self._seq_layers:
             x = layer(x, training=training) if layer._call_takes_training else layer(x)
         return x
 
-    def _call_masked(self, x, training):
-        """call() when some layer may create a mask (Embedding(mask_zero=True), Masking): each
-        layer whose call takes ``mask=`` receives it; the output carries it as ``_keras_mask``."""
-        mask = None
+    def _call_masked(self, x, training, mask=None):
+        """call() when some layer may create a mask (Embedding(mask_zero=True), Masking) or the
+        input arrives with one: each layer whose call takes ``mask=`` receives it; the output
+        carries it as ``_keras_mask``."""
         for layer in self._seq_layers:
             kw = {"mask": mask} if mask is not None and layer._call_takes_mask else {}
             y = layer(x, training=training, **kw) if layer._call_takes_training else layer(x, **kw)
-            if mask is not None or layer._makes_mask:
+            if getattr(layer, "_mask_from_output", False):     # a nested model: its graph made the mask
+                mask = getattr(y, "_keras_mask", None) if isinstance(y, torch.Tensor) else None
+            elif mask is not None or layer._makes_mask:
                 mask = layer.compute_mask(x, mask)
             x = y
         if mask is not None and isinstance(x, torch.Tensor):
