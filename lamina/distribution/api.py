@@ -211,7 +211,9 @@ class DataParallel(Distribution):
     - write progress, ``save()``, ``ModelCheckpoint``, ``CSVLogger`` and ``BackupAndRestore``
       files from rank 0 only.
 
-    BatchNormalization keeps per-process batch statistics; Dropout draws differ per process.
+    BatchNormalization keeps per-process batch statistics unless it is made with
+    ``synchronized=True`` (Keras 3's argument), which takes them over the global batch, so a
+    model with BatchNormalization trains as on one process; Dropout draws differ per process.
     ``train_on_batch`` and ``test_on_batch`` run on each process alone (not synchronised).
     A custom ``train_step`` is synchronised at each ``optimizer.step()``/``apply()``: gradients
     must not accumulate over several backward passes between steps.

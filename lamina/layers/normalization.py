@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 
 from .._errors import probability
@@ -28,6 +29,11 @@ class BatchNormalization(Layer):
         beta_initializer: default 'zeros'. gamma_initializer: default 'ones'.
         moving_mean_initializer: default 'zeros'. moving_variance_initializer: default 'ones'.
         beta_regularizer, gamma_regularizer: optional penalties.
+        synchronized: default False. True: under data-parallel training
+            (``lamina.distribution.DataParallel`` across processes), the mean and variance come
+            from the global batch of all processes, not from each process's share, so the layer
+            trains as it would on one process with the whole batch (one all-reduce per layer
+            and step). On one process it changes nothing. Keras 3's argument.
 
     Weights (Keras order): gamma, beta (trainable), moving_mean, moving_variance (non-trainable).
 
@@ -41,7 +47,8 @@ class BatchNormalization(Layer):
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
-                 moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None, **kwargs):
+                 moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
+                 synchronized=False, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(axis, int) or isinstance(axis, bool):
             raise ValueError(f"BatchNormalization expects axis to be an int (the feature axis). "
@@ -58,6 +65,10 @@ class BatchNormalization(Layer):
         self.epsilon = eps
         self.center = bool(center)
         self.scale = bool(scale)
+        if not isinstance(synchronized, bool):
+            raise ValueError(f"BatchNormalization expects synchronized to be True or False. Received: "
+                             f"synchronized={synchronized!r}.")
+        self.synchronized = synchronized
         _utils.check_names((beta_initializer, gamma_initializer, moving_mean_initializer,
                             moving_variance_initializer), (beta_regularizer, gamma_regularizer))
         self.beta_initializer = beta_initializer
@@ -102,6 +113,8 @@ class BatchNormalization(Layer):
         return y if self._axis == 1 else y.movedim(1, self._axis)
 
     def _train_step(self, x):
+        if self.synchronized and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            return self._synchronized_train_step(x)
         n = x.numel() // x.shape[1]
         if n > 1:
             # torch moves running_var towards the unbiased variance, Keras towards the biased one.
@@ -128,6 +141,30 @@ class BatchNormalization(Layer):
             y = y + self.beta.view(shape)
         return y
 
+    def _synchronized_train_step(self, x):
+        """Batch statistics of the global batch: every process adds its per-feature sums, sums of
+        squares and counts in one all-reduce (differentiable, so gradients flow to every process's
+        inputs as they would through one process's batch)."""
+        dims = [d for d in range(x.dim()) if d != 1]
+        xf = x.float()
+        local = torch.cat([xf.sum(dims), (xf * xf).sum(dims), xf.new_tensor([x.numel() // x.shape[1]])])
+        total = _GlobalSum.apply(local)
+        c = x.shape[1]
+        n = total[-1]
+        mean = total[:c] / n
+        var = (total[c:2 * c] / n - mean * mean).clamp_min(0.0)
+        with torch.no_grad():
+            m = 1.0 - self.momentum
+            self.moving_mean.mul_(self.momentum).add_(mean.to(self.moving_mean.dtype), alpha=m)
+            self.moving_variance.mul_(self.momentum).add_(var.to(self.moving_variance.dtype), alpha=m)
+        shape = [1, -1] + [1] * (x.dim() - 2)
+        y = (xf - mean.view(shape)) * torch.rsqrt(var + self.epsilon).view(shape)
+        if self.gamma is not None:
+            y = y * self.gamma.view(shape)
+        if self.beta is not None:
+            y = y + self.beta.view(shape)
+        return y.to(x.dtype)
+
     def get_config(self):
         ser = _utils.serialize_arg
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
@@ -135,7 +172,30 @@ class BatchNormalization(Layer):
                 "beta_initializer": ser(self.beta_initializer), "gamma_initializer": ser(self.gamma_initializer),
                 "moving_mean_initializer": ser(self.moving_mean_initializer),
                 "moving_variance_initializer": ser(self.moving_variance_initializer),
-                "beta_regularizer": ser(self.beta_regularizer), "gamma_regularizer": ser(self.gamma_regularizer)}
+                "beta_regularizer": ser(self.beta_regularizer), "gamma_regularizer": ser(self.gamma_regularizer),
+                "synchronized": self.synchronized}
 
     def extra_repr(self):
         return f"name={self.name!r}, axis={self.axis}, momentum={self.momentum}, epsilon={self.epsilon}"
+
+
+class _GlobalSum(torch.autograd.Function):
+    """The sum of a tensor over all processes; its last entry is this process's sample count.
+
+    Backward: data-parallel training weights each process's gradient by its share of the global
+    batch (count / total) before summing them, so the gradient each process sends back is
+    weighted the same way: sum over processes of (share * grad), divided by this process's share.
+    """
+
+    @staticmethod
+    def forward(ctx, local):
+        total = local.clone()
+        dist.all_reduce(total)
+        ctx.share = float(local[-1]) / max(float(total[-1]), 1.0)
+        return total
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = grad * ctx.share
+        dist.all_reduce(g)
+        return g / ctx.share if ctx.share > 0 else g
