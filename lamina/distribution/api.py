@@ -214,7 +214,8 @@ class DataParallel(Distribution):
     BatchNormalization keeps per-process batch statistics unless it is made with
     ``synchronized=True`` (Keras 3's argument), which takes them over the global batch, so a
     model with BatchNormalization trains as on one process; Dropout draws differ per process.
-    ``train_on_batch`` and ``test_on_batch`` run on each process alone (not synchronised).
+    ``train_on_batch`` and ``test_on_batch`` are synchronised like ``fit``/``evaluate``: each
+    process takes its share of the batch, and every process returns the whole batch's figures.
     A custom ``train_step`` is synchronised at each ``optimizer.step()``/``apply()``: gradients
     must not accumulate over several backward passes between steps.
     Generators, ``Sequence``s and DataLoaders are read in full by every process, which keeps

@@ -502,12 +502,19 @@ class TrainingMixin(StepMixin):
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, reset_metrics=True,
                        return_dict=False):
         """One gradient step (through ``train_step``) on one batch; returns the loss (and metrics)
-        of that batch, or their running values with ``reset_metrics=False``."""
+        of that batch, or their running values with ``reset_metrics=False``. Under
+        ``lamina.distribution.DataParallel`` each process takes its share of the batch, the
+        gradients are all-reduced and the returned figures are those of the whole batch."""
         self._require_compiled("train_on_batch")
         data = self._make_data(x, y, sample_weight, _batch_len(x), False, None, "train_on_batch", class_weight)
+        parallel = _distribution.loop_for(self)   # None on a single process
+        if parallel is not None:
+            data = parallel.shard(data, pad=True)
         self._start_training()
         self.train(True)
         _, release = self._begin_run()
+        if parallel is not None:   # same weights on every process, gradients all-reduced at the step
+            release = parallel.begin_fit(self, Trainer(self), release)
         try:
             logs = self._batch_logs(data, training=True, reset=reset_metrics)
         finally:
@@ -519,6 +526,9 @@ class TrainingMixin(StepMixin):
         """Loss and metrics of one batch (through ``test_step``), without updating weights."""
         self._require_compiled("test_on_batch")
         data = self._make_data(x, y, sample_weight, _batch_len(x), False, None, "test_on_batch")
+        parallel = _distribution.loop_for(self)   # None on a single process
+        if parallel is not None:
+            data = parallel.shard(data)
         _, release = self._begin_run()
         try:
             with torch.no_grad():
@@ -532,8 +542,11 @@ class TrainingMixin(StepMixin):
             self.reset_metrics()
         xb, yb, wb, _ = next(iter(data.batches()))
         step = self.train_step if training else self.test_step
-        logs = step(pack_x_y_sample_weight(xb, yb, wb))
-        return logs_to_floats(check_step_logs(logs, "train_step" if training else "test_step"))
+        logs = check_step_logs(step(pack_x_y_sample_weight(xb, yb, wb)), "train_step" if training else "test_step")
+        reduce_logs = getattr(data, "reduce_logs", None)   # DataParallel: the logs of the whole batch
+        if reduce_logs is None:
+            return logs_to_floats(logs)
+        return reduce_logs(self, logs, logs_to_floats, isinstance(logs, MetricsResult))
 
     @staticmethod
     def _format_logs(logs, return_dict):
