@@ -337,6 +337,7 @@ class ConvLSTM2D(RNN):
     """
 
     input_spec = InputSpec(ndim=5)
+    _sequence_ndim = 5     # (batch, time, rows, cols, channels) frames
     # RNN.trajectory (lamina.inspect's per-step view) records flat (batch, units) states; a ConvLSTM2D's are
     # feature maps, so it does not offer one (lamina.inspect then does not count it as a recurrent layer).
     trajectory = None
@@ -411,26 +412,7 @@ class ConvLSTM2D(RNN):
         if not self.cell.built:
             self.cell._build_for(step)
 
-    # ------------------------------------------------------------------ calling
-    def call(self, inputs, mask=None, training=None):
-        if isinstance(inputs, (list, tuple)):
-            inputs, initial_state = inputs[0], list(inputs[1:])
-        else:
-            initial_state = None
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
-        if inputs.dim() != 5:
-            self._check_input_spec((None,) + tuple(inputs.shape[1:]))
-        training = self.training if training is None else bool(training)
-        states = self._initial_states(inputs, initial_state)
-        out, seq, final = self._run(inputs, states, mask, training)
-        if self.stateful:
-            self._state_values = [s.detach() for s in final]
-        output = seq if self.return_sequences else out
-        if self.return_state:
-            return [output, *final]
-        return output
-
+    # ------------------------------------------------------------------ calling (RNN.call, on frames)
     def _initial_states(self, x, given):
         want = tuple(self._state_shape(tuple(x.shape)))
         if given is not None:

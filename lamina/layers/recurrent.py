@@ -61,6 +61,7 @@ class RNN(Layer):
 
     input_spec = InputSpec(ndim=3)
     supports_masking = True
+    _sequence_ndim = 3     # (batch, timesteps, features); ConvLSTM2D's frames make it 5
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  unroll=False, zero_output_for_mask=False, **kwargs):
@@ -155,7 +156,7 @@ class RNN(Layer):
             initial_state = None
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
-        if inputs.dim() != 3:
+        if inputs.dim() != self._sequence_ndim:
             self._check_input_spec((None,) + tuple(inputs.shape[1:]))
         training = self.training if training is None else bool(training)
         states = self._initial_states(inputs, initial_state)
