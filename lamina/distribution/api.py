@@ -87,11 +87,24 @@ def initialize(backend: str | None = None) -> None:
 
 def _release_at_exit() -> None:
     # A process that exits with its gloo threads still running aborts ("terminate called without
-    # an active exception"), and torchrun then reports the whole job as failed.
+    # an active exception"), and torchrun then reports the whole job as failed. Leaving while a
+    # peer is still connected does the same to the peer, so on gloo the processes first wait for
+    # each other (bounded: a peer that died must not hold this one forever).
+    import datetime
+
     import torch.distributed as dist
 
-    if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    if dist.get_backend() == "gloo":
+        try:
+            dist.monitored_barrier(timeout=datetime.timedelta(seconds=_EXIT_WAIT_SECONDS))
+        except RuntimeError as err:   # a peer is gone or late: leave anyway, and say why
+            _log.warning("leaving the process group without the other processes: %s", err)
+    dist.destroy_process_group()
+
+
+_EXIT_WAIT_SECONDS = 60
 
 
 def shutdown(wait: bool = True) -> None:
