@@ -10,10 +10,8 @@ summed by all-reduce vs one batch), so weights, logs and predictions agree to 1e
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,7 +20,6 @@ import torch
 import lamina
 from lamina import distribution
 
-REPO = Path(__file__).resolve().parents[2]
 TOL = 1e-5
 
 WORKER = textwrap.dedent('''
@@ -79,31 +76,13 @@ WORKER = textwrap.dedent('''
 ''')
 
 
-def _env():
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(REPO))
-    for key in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
-        env.pop(key, None)
-    return env
-
-
-def _launch(script: Path, args: list[str], nproc: int | None):
-    if nproc is None:
-        cmd = [sys.executable, str(script), *args]
-    else:
-        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
-               str(script), *args]
-    proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=180)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc
-
-
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, launch):
     out = tmp_path_factory.mktemp("dp")
     script = out / "worker.py"
     script.write_text(WORKER)
-    _launch(script, ["dist", str(out)], nproc=2)
-    _launch(script, ["single", str(out)], nproc=None)
+    launch(script, ["dist", str(out)], nproc=2)
+    launch(script, ["single", str(out)], nproc=None)
     load = lambda name: dict(np.load(out / name))  # noqa: E731
     return out, load("result_single_0.npz"), load("result_dist_0.npz"), load("result_dist_1.npz")
 
@@ -242,14 +221,11 @@ RESTART_WORKER = textwrap.dedent('''
 ''')
 
 
-def test_killed_worker_restarts_and_resumes_with_backup_and_restore(tmp_path):
+def test_killed_worker_restarts_and_resumes_with_backup_and_restore(tmp_path, launch):
     script = tmp_path / "restart.py"
     script.write_text(RESTART_WORKER)
     for mode in ("crash", "clean"):
-        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2",
-               "--max-restarts=1", str(script), str(tmp_path), mode]
-        proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=180)
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        launch(script, [str(tmp_path), mode], nproc=2, torchrun_args=["--max-restarts=1"])
     import json
     resumed = json.loads((tmp_path / "resume_crash.json").read_text())
     assert resumed == {"attempt": 1, "restored_epoch": 1}

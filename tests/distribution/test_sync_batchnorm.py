@@ -8,17 +8,11 @@ synchronization each process normalizes its half with its own statistics and the
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from lamina import layers
-
-REPO = Path(__file__).resolve().parents[2]
 
 WORKER = textwrap.dedent('''
     import os, sys
@@ -48,28 +42,14 @@ WORKER = textwrap.dedent('''
 ''')
 
 
-def _env():
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(REPO))
-    for key in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
-        env.pop(key, None)
-    return env
-
-
-def _run(script, args, nproc=None):
-    cmd = [sys.executable, str(script), *args] if nproc is None else [
-        sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}", str(script), *args]
-    proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=180)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-
-
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
+def results(tmp_path_factory, launch):
     out = tmp_path_factory.mktemp("syncbn")
     script = out / "worker.py"
     script.write_text(WORKER)
-    _run(script, ["single", "sync", str(out)])
-    _run(script, ["dist", "sync", str(out)], nproc=2)
-    _run(script, ["dist", "local", str(out)], nproc=2)
+    launch(script, ["single", "sync", str(out)])
+    launch(script, ["dist", "sync", str(out)], nproc=2)
+    launch(script, ["dist", "local", str(out)], nproc=2)
     return {name[:-4]: dict(np.load(out / name)) for name in os.listdir(out) if name.endswith(".npz")}
 
 
