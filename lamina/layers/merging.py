@@ -71,8 +71,7 @@ class _Merge(Layer):
         rank = max(x.dim() for x in xs)
         xs = [x if x.dim() == rank else x.reshape((x.shape[0],) + (1,) * (rank - x.dim()) + tuple(x.shape[1:]))
               for x in xs]
-        if mask is not None and any(m is not None for m in mask) and type(self)._merge_masked is not \
-                _Merge._merge_masked:
+        if mask is not None and any(m is not None for m in mask) and self._merge_masked is not None:
             return self._merge_masked(xs, [None if m is None else _feature_mask(m, x) for m, x in zip(mask, xs)])
         return self._merge(xs)
 
@@ -82,10 +81,9 @@ class _Merge(Layer):
             return None
         return functools.reduce(torch.logical_or, [m.to(torch.bool) for m in mask])
 
-    def _merge_masked(self, xs, masks):
-        """The merge when some inputs carry masks (each broadcast to its input's shape); only the
-        merges whose values depend on the masks in Keras 3 override it."""
-        raise NotImplementedError
+    # The merge when some inputs carry masks, ``_merge_masked(xs, masks)`` with each mask broadcast
+    # to its input's shape: only the merges whose values depend on the masks in Keras 3 define it.
+    _merge_masked = None
 
     def compute_output_shape(self, input_shape):
         self._check_inputs(input_shape)
