@@ -428,8 +428,12 @@ class Layer(LayerPolicyMixin, nn.Module):
                                 trainable, to_torch=None, dtype=dtype, constraint=constraint)
 
     def _add_weight(self, name, keras_shape, initializer, regularizer=None, trainable=True,
-                    to_torch: tuple | None = None, dtype=None, constraint=None):
-        """Create a weight initialised in Keras layout and stored permuted by ``to_torch``."""
+                    to_torch: tuple | None = None, dtype=None, constraint=None, memory_format=None):
+        """Create a weight initialised in Keras layout and stored permuted by ``to_torch``.
+
+        ``memory_format`` (default ``torch.contiguous_format``) is the torch memory format of the
+        stored tensor; ``set_weights`` and loading copy into the tensor, so it is kept.
+        """
         init = _initializers.get(initializer)
         dt = getattr(torch, dtype) if isinstance(dtype, str) else (dtype or self._weight_dtype())
         with torch.no_grad():
@@ -441,7 +445,9 @@ class Layer(LayerPolicyMixin, nn.Module):
                 raise ValueError(f"Initializer {init!r} returned shape {tuple(value.shape)} for weight "
                                  f"'{name}' of layer '{self.name}'; expected {tuple(keras_shape)}.")
             if to_torch is not None:
-                value = value.permute(*to_torch).contiguous()
+                value = value.permute(*to_torch)
+            if to_torch is not None or memory_format is not None:
+                value = value.contiguous(memory_format=memory_format or torch.contiguous_format)
         attr = name
         if trainable:
             tensor = nn.Parameter(value, requires_grad=self._trainable)

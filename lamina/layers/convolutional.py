@@ -3,11 +3,14 @@
 Kernels are stored in torch layout (Conv2D ``(out, in, kh, kw)``) and shown in
 Keras layout (``(kh, kw, in, out)``) by ``get_weights``. Channels_last data is
 handed to torch as a permuted view, which is torch's channels_last memory
-format, so no copy is made on the way in or out. ``padding='same'`` follows
+format, so no copy is made on the way in or out; a Conv2D kernel for such data is
+held in channels_last memory too, so weights, activations and their gradients
+share one layout end to end. ``padding='same'`` follows
 TensorFlow: when the padding is odd the extra cell goes after (bottom/right).
 """
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 
 from .. import activations as _activations
@@ -92,13 +95,24 @@ class _Conv(_utils.SpatialLayout, Layer):
         # Keras (k..., in, out) -> torch (out, in, k...)
         to_torch = (rank + 1, rank) + tuple(range(rank))
         self.kernel = self._add_weight("kernel", keras_shape, self.kernel_initializer,
-                                       self.kernel_regularizer, to_torch=to_torch, constraint=self.kernel_constraint)
+                                       self.kernel_regularizer, to_torch=to_torch, constraint=self.kernel_constraint,
+                                       memory_format=self._kernel_memory_format())
         self.bias = (self._add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer,
                                       constraint=self.bias_constraint) if self.use_bias else None)
         self.input_spec = InputSpec(ndim=rank + 2, axes={ch_axis: in_ch})
         size = self._spatial(input_shape)
         if None not in size:
             self._pad_size, self._pad_plan = size, self._padding_plan(size)
+
+    def _kernel_memory_format(self):
+        """torch.channels_last for a 2-D kernel convolving channels_last data, else None.
+
+        The kernel then has the activations' layout: oneDNN neither reorders it on each call nor
+        copies its gradient into another layout, and the optimizer's slots (``zeros_like``) follow.
+        """
+        if self.rank == 2 and self.data_format == "channels_last":
+            return torch.channels_last
+        return None
 
     def _padding_plan(self, size):
         """(torch padding argument, F.pad amounts on the public layout or None) for a spatial size."""
@@ -127,9 +141,14 @@ class _Conv(_utils.SpatialLayout, Layer):
         if last:
             x = x.permute(_utils.TO_TORCH[self.rank])
         y = _CONV[self.rank](x, self.kernel, self.bias, self.strides, padding, self.dilation_rate, self.groups)
-        if last:
-            y = y.permute(_utils.FROM_TORCH[self.rank])
-        return _activations.apply_to_fresh(self.activation, y)
+        if not last:
+            return _activations.apply_to_fresh(self.activation, y)
+        if self.activation is _activations.relu:
+            # In place on the convolution's own output, before the permute: an in-place op on the
+            # permuted view makes autograd rebuild the base in backward (a zero fill, three copies
+            # and a clone of the activation per layer and step).
+            return _activations.apply_to_fresh(self.activation, y).permute(_utils.FROM_TORCH[self.rank])
+        return _activations.apply_to_fresh(self.activation, y.permute(_utils.FROM_TORCH[self.rank]))
 
     def compute_output_shape(self, input_shape):
         self._check_fits(input_shape)

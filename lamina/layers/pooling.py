@@ -2,7 +2,10 @@
 
 ``padding='same'`` follows TensorFlow: the output has ceil(size / stride) cells,
 an odd padding puts the extra cell at the bottom/right, max pooling ignores the
-padded cells and average pooling does not count them.
+padded cells and average pooling does not count them. torch pads symmetrically,
+so the extra cell comes from torch's ``ceil_mode`` (strides >= 2) or from one more
+cell of padding and a dropped first output cell (stride 1); no padded copy of the
+input is made, and channels_last data (a permuted view) stays channels_last.
 """
 from __future__ import annotations
 
@@ -37,7 +40,6 @@ class _Pooling(_utils.SpatialLayout, Layer):
         self.input_spec = InputSpec(ndim=self.rank + 2)
         self._plan_size = None
         self._plan = None
-        self._count_cache: dict = {}
 
     def _check_fits(self, input_shape):
         if self.padding != "valid":
@@ -56,43 +58,41 @@ class _Pooling(_utils.SpatialLayout, Layer):
             self._plan_size, self._plan = size, self._padding_plan(size)
 
     def _padding_plan(self, size):
-        """(torch padding argument, F.pad amounts of the spatial axes or None)."""
-        if self.padding == "valid":
-            return 0, None
-        pads = [_utils.tf_same_pads(n, k, s) for n, k, s in zip(size, self.pool_size, self.strides)]
-        if all(b == a for b, a in pads):
-            return tuple(b for b, _ in pads), None
-        return 0, tuple(v for b, a in reversed(pads) for v in (b, a))
+        """(torch padding, ceil_mode, cells to drop at the start of each output axis) for a size.
 
-    def _counts(self, size, explicit, like):
-        """k / (number of real cells) per output window, for average pooling with explicit padding."""
-        key = (size, like.device, like.dtype)
-        if key not in self._count_cache:
-            ones = F.pad(torch.ones((1, 1) + size, device=like.device, dtype=like.dtype), explicit)
-            pool = F.avg_pool1d if self.rank == 1 else F.avg_pool2d
-            frac = pool(ones, self.pool_size, self.strides)[0, 0]
-            self._count_cache[key] = frac.reciprocal()
-        return self._count_cache[key]
+        TensorFlow pads (total // 2, total - total // 2). When total is odd, torch pads total // 2 on
+        both sides and, with strides >= 2, ``ceil_mode`` adds the window that covers the extra cell
+        at the end (torch keeps a last window that starts inside the input or the left padding,
+        which it does). With stride 1 (an even pool size) torch pads one more cell on both sides
+        and the first output cell, whose window starts at the cell TensorFlow does not pad, is
+        dropped.
+        """
+        if self.padding == "valid":
+            return 0, False, None
+        pads, ceil, crop = [], False, []
+        for n, k, s in zip(size, self.pool_size, self.strides):
+            before, after = _utils.tf_same_pads(n, k, s)
+            odd = before != after
+            pads.append(after if odd and s == 1 else before)
+            ceil = ceil or (odd and s > 1)
+            crop.append(int(odd and s == 1))
+        return tuple(pads), ceil, (tuple(crop) if any(crop) else None)
 
     def call(self, inputs):
         last = self.data_format == "channels_last"
         x = inputs
         size = self._spatial(x.shape)
-        padding, explicit = self._plan if size == self._plan_size else self._padding_plan(size)
-        if explicit is not None:
-            # Padding the public layout keeps a channels_last batch in channels_last memory.
-            fill = float("-inf") if self._mode == "max" else 0.0
-            x = F.pad(x, ((0, 0) + explicit) if last else explicit, value=fill)
+        padding, ceil, crop = self._plan if size == self._plan_size else self._padding_plan(size)
         if last:
             x = x.permute(_utils.TO_TORCH[self.rank])
         k, s = self.pool_size, self.strides
         if self._mode == "max":
-            y = (F.max_pool1d if self.rank == 1 else F.max_pool2d)(x, k, s, padding)
-        elif explicit is None:
-            y = (F.avg_pool1d if self.rank == 1 else F.avg_pool2d)(x, k, s, padding, count_include_pad=False)
+            y = (F.max_pool1d if self.rank == 1 else F.max_pool2d)(x, k, s, padding, ceil_mode=ceil)
         else:
-            # torch pads symmetrically only: pool the hand-padded input, rescale by the real-cell count.
-            y = (F.avg_pool1d if self.rank == 1 else F.avg_pool2d)(x, k, s) * self._counts(size, explicit, x)
+            y = (F.avg_pool1d if self.rank == 1 else F.avg_pool2d)(x, k, s, padding, ceil_mode=ceil,
+                                                                     count_include_pad=False)
+        if crop is not None:
+            y = y[(slice(None), slice(None)) + tuple(slice(c, None) for c in crop)]
         return y.permute(_utils.FROM_TORCH[self.rank]) if last else y
 
     def compute_output_shape(self, input_shape):
