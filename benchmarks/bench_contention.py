@@ -8,7 +8,10 @@ steady-state epoch time (epoch 1 is warm-up) and the contended / quiet ratio. Ro
 alternate quiet and busy so both see the same machine.
 
 Policies:
-    lamina   lamina's default (LAMINA_THREAD_POLICY=auto: threads = CPUs available)
+    lamina   lamina's default (LAMINA_THREAD_POLICY=auto: threads = CPUs available, and the
+             thread governor lowers the training thread's count while other processes
+             keep cores busy)
+    fixed    LAMINA_THREAD_POLICY=fixed (auto's thread count, no governor)
     shared   LAMINA_THREAD_POLICY=shared (also OMP_WAIT_POLICY=PASSIVE, KMP_BLOCKTIME=0)
     torch    torch's defaults (LAMINA_THREAD_POLICY=off)
     1thread  torch's defaults with OMP_NUM_THREADS=1
@@ -28,6 +31,7 @@ import time
 
 POLICIES = {
     "lamina": {},
+    "fixed": {"LAMINA_THREAD_POLICY": "fixed"},
     "shared": {"LAMINA_THREAD_POLICY": "shared"},
     "torch": {"LAMINA_THREAD_POLICY": "off"},
     "1thread": {"LAMINA_THREAD_POLICY": "off", "OMP_NUM_THREADS": "1"},
@@ -54,13 +58,23 @@ def worker(model_name: str, epochs: int, samples: int) -> None:
     model = zoo.build(model_name, x.shape[1:], 10)
     model.compile(optimizer=lamina.optimizers.SGD(0.01, momentum=0.9, nesterov=True),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    times: list[float] = []
-    clock = {}
-    timer = callbacks.LambdaCallback(on_epoch_begin=lambda e, logs: clock.update(t=time.perf_counter()),
-                                     on_epoch_end=lambda e, logs: times.append(time.perf_counter() - clock["t"]))
-    model.fit(x, y, batch_size=50, epochs=epochs, verbose=0, callbacks=[timer])
     import torch
-    print(json.dumps({"times": times, "threads": torch.get_num_threads(),
+    times: list[float] = []
+    epoch_threads: list[int] = []   # the training thread's count at each epoch end (the governor may lower it)
+    clock = {}
+
+    def epoch_end(epoch, logs):
+        times.append(time.perf_counter() - clock["t"])
+        epoch_threads.append(torch.get_num_threads())
+
+    timer = callbacks.LambdaCallback(on_epoch_begin=lambda e, logs: clock.update(t=time.perf_counter()),
+                                     on_epoch_end=epoch_end)
+    start_threads = torch.get_num_threads()
+    clock["start"] = time.monotonic()
+    model.fit(x, y, batch_size=50, epochs=epochs, verbose=0, callbacks=[timer])
+    governor = timer.trainer.thread_governor
+    print(json.dumps({"times": times, "threads": start_threads, "epoch_threads": epoch_threads,
+                      "governor": [(round(t - clock["start"], 2), n, load) for t, n, load in governor.changes],
                       "wait_policy": os.environ.get("OMP_WAIT_POLICY")}))
 
 

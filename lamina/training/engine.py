@@ -12,6 +12,7 @@ import torch
 
 from .. import config as _config
 from .. import distribution as _distribution
+from .. import threads as _threads
 from .._errors import positive_int
 from ..callbacks.base import CallbackList, History
 from ..utils.data_utils import pack_x_y_sample_weight
@@ -285,8 +286,10 @@ class TrainingMixin(StepMixin):
         return data
 
     # ------------------------------------------------------------------ the epoch loop
-    def _run_epoch(self, data, trainer, callbacks, progress, training: bool):
-        """One pass over ``data`` through train_step or test_step; returns (logs as floats, steps)."""
+    def _run_epoch(self, data, trainer, callbacks, progress, training: bool, governor=None):
+        """One pass over ``data`` through train_step or test_step; returns (logs as floats, steps).
+
+        ``governor`` (a :class:`lamina.threads.ThreadGovernor`) is ticked once per step."""
         self.reset_metrics()
         step_fn = self.train_step if training else self.test_step
         what = "train_step" if training else "test_step"
@@ -302,6 +305,8 @@ class TrainingMixin(StepMixin):
             if wants_batch:
                 getattr(callbacks, f"on_{mode}_batch_begin")(step, {})
             logs = step_fn(pack_x_y_sample_weight(xb, yb, wb))
+            if governor is not None:
+                governor.tick()
             if step == 0:
                 check_step_logs(logs, what)
             step += 1
@@ -318,9 +323,9 @@ class TrainingMixin(StepMixin):
             return logs_to_floats(logs), step
         return reduce_logs(self, logs, logs_to_floats, isinstance(logs, MetricsResult)), step
 
-    def _run_eval(self, data, callbacks=None):
+    def _run_eval(self, data, callbacks=None, governor=None):
         with torch.no_grad():
-            return self._run_epoch(data, None, callbacks, None, training=False)
+            return self._run_epoch(data, None, callbacks, None, training=False, governor=governor)
 
     # ------------------------------------------------------------------ fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -368,6 +373,7 @@ class TrainingMixin(StepMixin):
         _, release = self._begin_run()
         if parallel is not None:
             release = parallel.begin_fit(self, trainer, release)
+        governor = trainer.thread_governor = _threads.governor_for_run()
         logs = {}
         try:
             cbs.on_train_begin()
@@ -377,10 +383,10 @@ class TrainingMixin(StepMixin):
                 if progress is not None:
                     progress.start(epoch)
                 self.train(True)
-                logs, steps_done = self._run_epoch(train, trainer, cbs, progress, training=True)
+                logs, steps_done = self._run_epoch(train, trainer, cbs, progress, training=True, governor=governor)
                 self.train(False)
                 if val is not None and (epoch + 1) % validation_freq == 0:
-                    val_logs, _ = self._run_eval(val, cbs)
+                    val_logs, _ = self._run_eval(val, cbs, governor)
                     logs.update({"val_" + k: v for k, v in val_logs.items()})
                 cbs.on_epoch_end(epoch, logs)
                 if progress is not None:  # after the callbacks, so logs they add (learning_rate) show
@@ -389,6 +395,7 @@ class TrainingMixin(StepMixin):
                     break
         finally:
             self.train(False)
+            governor.close()
             release()
         cbs.on_train_end(logs)
         return history
@@ -423,15 +430,17 @@ class TrainingMixin(StepMixin):
             data, verbose = parallel.shard(data), parallel.verbose(verbose)
         cbs = CallbackList(callbacks, model=self, params={"steps": data.steps, "verbose": verbose})
         _, release = self._begin_run()
+        governor = _threads.governor_for_run()
         try:
             cbs.on_test_begin()
             progress = Progress(verbose, data.steps) if verbose else None
             if progress is not None:
                 progress.start()
-            logs, steps_done = self._run_eval(data, cbs)
+            logs, steps_done = self._run_eval(data, cbs, governor)
             if progress is not None:
                 progress.finish(steps_done, logs)
         finally:
+            governor.close()
             release()
         cbs.on_test_end(logs)
         return self._format_logs(logs, return_dict)

@@ -16,6 +16,9 @@ class Trainer:
         stop_training: set True to end training after the current epoch.
         generator: the torch.Generator that shuffles the data, seeded from
             torch's global generator so ``set_random_seed`` makes runs repeat.
+        thread_governor: the :class:`lamina.threads.ThreadGovernor` adapting torch's
+            thread count to other processes' load during this run (``changes``
+            lists what it did), or a no-op one.
     """
 
     def __init__(self, model):
@@ -24,6 +27,7 @@ class Trainer:
         self.initial_epoch = 0
         self.stop_training = False
         self.progress = None
+        self.thread_governor = None
         self.generator = torch.Generator()
         self.generator.manual_seed(int(torch.randint(0, 2**62, (1,)).item()))
 

@@ -14,9 +14,13 @@ def set_random_seed(seed) -> None:
     lamina draws all its randomness (weight initialisation, dropout, shuffling,
     validation splits, augmentation) from these generators or from generators
     seeded by them, so calling ``set_random_seed(s)`` before building and
-    fitting a model makes a CPU run repeat bit for bit. GPU kernels may still
-    differ between runs unless ``torch.use_deterministic_algorithms(True)`` is
-    set as well.
+    fitting a model makes a CPU run repeat bit for bit at the same torch thread
+    count. While other processes keep cores busy, lamina's default thread policy
+    lowers that count during ``fit`` (see ``lamina.threads``), which changes float32
+    results in the last bits; set ``LAMINA_THREAD_POLICY=fixed`` (or
+    ``torch.use_deterministic_algorithms(True)``) where runs must repeat exactly on
+    a shared machine. GPU kernels may still differ between runs unless
+    ``torch.use_deterministic_algorithms(True)`` is set as well.
 
     Args:
         seed: int in [0, 2**32 - 1] (NumPy's legacy generator accepts no more).
