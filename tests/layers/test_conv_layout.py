@@ -1,6 +1,7 @@
 """Conv2D kernels live in torch.channels_last memory when the data is channels_last, so weights and
 activations share one layout end to end: no layout copies in a training step, the same numbers as
 the plain NCHW path, and loading or setting weights keeps the layout."""
+import itertools
 import os
 
 import numpy as np
@@ -11,8 +12,9 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from lamina import optimizers
 from lamina.cli.zoo import build
-from lamina.layers import (AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, Dense, Flatten, Input,
-                           MaxPooling2D)
+from lamina.layers import (AveragePooling1D, AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, Dense,
+                           Flatten, Input, MaxPooling1D, MaxPooling2D)
+from lamina.layers.conv_utils import tf_same_pads
 from lamina.models import Sequential, load_model
 
 CL = torch.channels_last
@@ -163,3 +165,42 @@ def test_a_convnet_training_step_makes_no_layout_copies():
     with log:
         model.fit(x, y, batch_size=50, epochs=1, verbose=0)
     assert log.seen == []
+
+
+def _same_pool_by_padding(x_nchw, k, s, mode):
+    """TensorFlow 'same' pooling through an explicit F.pad (the old path): -inf cells for max,
+    zero cells and a count of the real cells for average."""
+    pads = [tf_same_pads(n, k, s) for n in x_nchw.shape[2:]]
+    amounts = [v for b, a in reversed(pads) for v in (b, a)]
+    pool = F.max_pool1d if x_nchw.dim() == 3 else F.max_pool2d
+    if mode == "max":
+        return pool(F.pad(x_nchw, amounts, value=float("-inf")), k, s)
+    avg = F.avg_pool1d if x_nchw.dim() == 3 else F.avg_pool2d
+    count = avg(F.pad(torch.ones((1, 1) + tuple(x_nchw.shape[2:]), dtype=x_nchw.dtype), amounts), k, s)
+    return avg(F.pad(x_nchw, amounts), k, s) / count
+
+
+@pytest.mark.parametrize("mode", ["max", "avg"])
+def test_same_pooling_without_a_padded_copy_matches_explicit_padding(mode):
+    torch.manual_seed(0)
+    one_d = MaxPooling1D if mode == "max" else AveragePooling1D
+    two_d = MaxPooling2D if mode == "max" else AveragePooling2D
+    for n, k, s in itertools.product(range(1, 13), range(1, 5), range(1, 5)):
+        x = torch.randn(2, n, 3, dtype=torch.float64)
+        want = _same_pool_by_padding(x.permute(0, 2, 1), k, s, mode).permute(0, 2, 1)
+        torch.testing.assert_close(one_d(k, s, padding="same")(x), want, rtol=1e-12, atol=1e-12,
+                                   msg=f"n={n}, k={k}, s={s}")
+        x = torch.randn(2, n, 7, 3, dtype=torch.float64)
+        want = _same_pool_by_padding(x.permute(0, 3, 1, 2), k, s, mode).permute(0, 2, 3, 1)
+        torch.testing.assert_close(two_d(k, s, padding="same")(x), want, rtol=1e-12, atol=1e-12,
+                                   msg=f"rows={n}, cols=7, k={k}, s={s}")
+
+
+def test_same_pooling_of_channels_last_data_pads_no_copy():
+    x = torch.rand(4, 9, 9, 16, requires_grad=True)
+    log = _CopyLog(min_numel=1)
+    with log:
+        y = MaxPooling2D(3, strides=2, padding="same")(x)
+        y.sum().backward()
+    assert log.seen == []
+    assert y.shape == (4, 5, 5, 16) and y.is_contiguous()
