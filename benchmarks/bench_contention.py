@@ -4,7 +4,8 @@ For each model (the MLP, the course CNN, the Keras book's convnet, from ``lamina
 and each thread policy, a fresh Python process trains a few epochs on the bundled sample
 (the policy must be in the environment before torch starts its OpenMP pool), once on the
 quiet machine and once while another process spins on one core. Reports the median
-steady-state epoch time (epoch 1 is warm-up) and the contended / quiet ratio. Rounds
+steady-state epoch time (epoch 1 is warm-up), the contended / quiet ratio, and the contended
+time against torch's defaults on the quiet machine (run with 'torch' among the policies). Rounds
 alternate quiet and busy so both see the same machine.
 
 Policies:
@@ -110,7 +111,7 @@ def main() -> None:
     print(f"torch {torch.__version__}, {cpus} CPUs available, {args.samples} samples, batch 50, "
           f"median of epochs 2..{args.epochs}")
     print(f"{'model':8s} {'policy':8s} {'threads':>7s} {'quiet s':>8s} {'busy s':>8s} {'busy/quiet':>10s} "
-          f"{'quiet vs torch':>14s}")
+          f"{'quiet vs torch':>14s} {'busy vs torch quiet':>19s}")
     for model_name in args.models.split(","):
         quiet_torch = None
         rows = []
@@ -122,8 +123,9 @@ def main() -> None:
                 quiet_torch = quiet["epoch"]
         for policy, quiet, busy in rows:
             vs = f"{quiet['epoch'] / quiet_torch:14.2f}" if quiet_torch else f"{'-':>14s}"
+            busy_vs = f"{busy['epoch'] / quiet_torch:19.2f}" if quiet_torch else f"{'-':>19s}"
             print(f"{model_name:8s} {policy:8s} {quiet['threads']:7d} {quiet['epoch']:8.3f} {busy['epoch']:8.3f} "
-                  f"{busy['epoch'] / quiet['epoch']:10.2f} {vs}", flush=True)
+                  f"{busy['epoch'] / quiet['epoch']:10.2f} {vs} {busy_vs}", flush=True)
 
 
 if __name__ == "__main__":

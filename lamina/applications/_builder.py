@@ -88,7 +88,6 @@ def top_or_pooling(arch, x, include_top, pooling, classes, classifier_activation
 def finish(arch, inputs, outputs, name, weights, include_top, imagenet_file=None):
     """The Model, with its weights loaded from the cache, a download, or a file."""
     model = Model(inputs, outputs, name=name)
-    _channels_last_kernels(model)
     if weights == "imagenet":
         fname, origin, file_hash = imagenet_file
         path = _weights.get_file(fname, origin, file_hash, what=f"{arch.name}(weights='imagenet', "
@@ -97,20 +96,3 @@ def finish(arch, inputs, outputs, name, weights, include_top, imagenet_file=None
     elif weights is not None:
         _weights.load_weights(model, weights, arch)
     return model
-
-
-def _channels_last_kernels(model) -> None:
-    """Hold Conv2D kernels in torch's channels_last memory format when the data is channels_last.
-
-    Values and shapes do not change; oneDNN then convolves the channels_last activations without
-    reordering the kernel on every call (VGG16 at 150x150 on 2 CPU threads: about 8% faster,
-    benchmarks/bench_applications.py). ``set_weights`` and ``load_state_dict`` copy into the
-    tensors, so the layout survives loading weights.
-    """
-    import torch
-    from ..layers import Conv2D
-    if _config.image_data_format() != "channels_last":
-        return
-    for layer in model.layers:
-        if type(layer) is Conv2D and layer.kernel.dim() == 4:
-            layer.kernel.data = layer.kernel.data.contiguous(memory_format=torch.channels_last)
