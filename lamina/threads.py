@@ -224,7 +224,7 @@ class _NoGovernor:
         return 0
 
     def close(self) -> None:
-        pass
+        """Nothing was changed, so nothing to restore."""
 
 
 def governor_for_run():

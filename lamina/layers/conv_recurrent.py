@@ -22,13 +22,13 @@ import torch
 import torch.nn.functional as F
 
 from .. import activations as _activations
-from .. import constraints as _constraints
 from .. import initializers as _initializers
-from .._errors import int_tuple, positive_int, probability
+from .._errors import int_tuple, positive_int
 from .._registry import serialize
 from . import _utils
 from .base import InputSpec, Layer, format_shape
 from .recurrent import RNN
+from .rnn_cells import store_cell_arguments
 
 __all__ = ["ConvLSTM2D", "ConvLSTM2DCell"]
 
@@ -82,27 +82,12 @@ class ConvLSTM2DCell(_utils.SpatialLayout, Layer):
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f"{owner} cannot combine strides > 1 with dilation_rate > 1 (as in Keras). "
                              f"Received: strides={strides!r}, dilation_rate={dilation_rate!r}. Use one of them.")
-        self.activation = _activations.get(activation)
+        store_cell_arguments(self, activation, use_bias, kernel_initializer, recurrent_initializer,
+                             bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                             kernel_constraint, recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
+                             seed)
         self.recurrent_activation = _activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        _utils.check_names((kernel_initializer, recurrent_initializer, bias_initializer),
-                           (kernel_regularizer, recurrent_regularizer, bias_regularizer))
-        self.kernel_initializer = kernel_initializer
-        self.recurrent_initializer = recurrent_initializer
-        self.bias_initializer = bias_initializer
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.kernel_regularizer = kernel_regularizer
-        self.recurrent_regularizer = recurrent_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.kernel_constraint = _constraints.get(kernel_constraint)
-        self.recurrent_constraint = _constraints.get(recurrent_constraint)
-        self.bias_constraint = _constraints.get(bias_constraint)
-        self.dropout = probability(owner, "dropout", dropout, inclusive_high=True)
-        self.recurrent_dropout = probability(owner, "recurrent_dropout", recurrent_dropout, inclusive_high=True)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-            raise ValueError(f"{owner} expects seed to be None or a non-negative int. Received: seed={seed!r}.")
-        self.seed = seed
-        self._generator = None
         self._plan = (None, None)
         # the recurrent convolution: stride 1, 'same' (TensorFlow's rule), independent of the frame size
         pads = [_utils.tf_same_pads(1, k, 1, 1) for k in self.kernel_size]

@@ -27,6 +27,33 @@ from .base import Layer, format_shape
 __all__ = ["SimpleRNNCell", "GRUCell", "LSTMCell", "StackedRNNCells"]
 
 
+def store_cell_arguments(cell, activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+                         kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+                         recurrent_constraint, bias_constraint, dropout, recurrent_dropout, seed) -> None:
+    """Check and keep on ``cell`` the arguments every recurrent cell shares (the dense cells here and
+    ConvLSTM2DCell), with Keras's names and checks."""
+    owner = type(cell).__name__
+    cell.activation = _activations.get(activation)
+    cell.use_bias = bool(use_bias)
+    _utils.check_names((kernel_initializer, recurrent_initializer, bias_initializer),
+                       (kernel_regularizer, recurrent_regularizer, bias_regularizer))
+    cell.kernel_initializer = kernel_initializer
+    cell.recurrent_initializer = recurrent_initializer
+    cell.bias_initializer = bias_initializer
+    cell.kernel_regularizer = kernel_regularizer
+    cell.recurrent_regularizer = recurrent_regularizer
+    cell.bias_regularizer = bias_regularizer
+    cell.kernel_constraint = _constraints.get(kernel_constraint)
+    cell.recurrent_constraint = _constraints.get(recurrent_constraint)
+    cell.bias_constraint = _constraints.get(bias_constraint)
+    cell.dropout = probability(owner, "dropout", dropout, inclusive_high=True)
+    cell.recurrent_dropout = probability(owner, "recurrent_dropout", recurrent_dropout, inclusive_high=True)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ValueError(f"{owner} expects seed to be None or a non-negative int. Received: seed={seed!r}.")
+    cell.seed = seed
+    cell._generator = None
+
+
 class _Cell(Layer):
     """Arguments, weights and dropout masks shared by the built-in cells."""
 
@@ -40,25 +67,10 @@ class _Cell(Layer):
         super().__init__(**kwargs)
         owner = type(self).__name__
         self.units = positive_int(owner, "units", units, f"Pass the state width, e.g. {owner}(32).")
-        self.activation = _activations.get(activation)
-        self.use_bias = bool(use_bias)
-        _utils.check_names((kernel_initializer, recurrent_initializer, bias_initializer),
-                           (kernel_regularizer, recurrent_regularizer, bias_regularizer))
-        self.kernel_initializer = kernel_initializer
-        self.recurrent_initializer = recurrent_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer = kernel_regularizer
-        self.recurrent_regularizer = recurrent_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.kernel_constraint = _constraints.get(kernel_constraint)
-        self.recurrent_constraint = _constraints.get(recurrent_constraint)
-        self.bias_constraint = _constraints.get(bias_constraint)
-        self.dropout = probability(owner, "dropout", dropout, inclusive_high=True)
-        self.recurrent_dropout = probability(owner, "recurrent_dropout", recurrent_dropout, inclusive_high=True)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-            raise ValueError(f"{owner} expects seed to be None or a non-negative int. Received: seed={seed!r}.")
-        self.seed = seed
-        self._generator = None
+        store_cell_arguments(self, activation, use_bias, kernel_initializer, recurrent_initializer,
+                             bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                             kernel_constraint, recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
+                             seed)
 
     @property
     def state_size(self):
